@@ -1,0 +1,258 @@
+"""The GraphQL transport, over ``POST /graphql/system``.
+
+Reads, updates and deletes go through GraphQL. Creating does not: on Directus 12.4.0
+``create_notifications_item`` either fails validation (``recipient`` is typed as a user input
+object) or saves the row and then answers INTERNAL_SERVER_ERROR, so the caller cannot tell what
+happened. ``create`` and ``create_many`` are therefore routed over REST (``POST /notifications``),
+which is reliable; everything else here is GraphQL. ``/permissions/me`` has no GraphQL
+counterpart and is read over REST as well.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import httpx
+
+from app.api.auth import Auth
+from app.api.client import DEFAULT_TIMEOUT, DirectusClient, error_for
+from app.api.rest import RestBackend
+from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden
+from app.models import (
+    BackendInfo,
+    Notification,
+    NotificationChanges,
+    Page,
+    Query,
+    User,
+)
+
+ENDPOINT = "/graphql/system"
+
+NOTIFICATION_FIELDS = "id timestamp status recipient { id } sender { id } subject message collection item"
+SCALAR_FIELDS = ("id", "timestamp", "status", "subject", "message", "collection", "item")
+USER_FIELDS = "id first_name last_name email"
+
+
+
+def _selection(fields: Sequence[str] | None) -> str:
+    if not fields or "*" in fields:
+        return NOTIFICATION_FIELDS
+    chosen = ["id"]
+    for field in fields:
+        if field == "id":
+            continue
+        if field in ("recipient", "sender"):
+            chosen.append(f"{field} {{ id }}")
+        elif field in SCALAR_FIELDS:
+            chosen.append(field)
+        else:
+            raise InvalidInputError(f"Unknown notification field {field!r}.")
+    return " ".join(chosen)
+
+
+RELATIONS = ("recipient", "sender")
+
+
+def graphql_filter(node: Any) -> Any:
+    """A REST filter in GraphQL form: there, a user relation is filtered through its ``id``.
+
+    REST takes ``{"recipient": {"_eq": X}}``; GraphQL types ``recipient`` as
+    ``directus_users_filter`` and wants ``{"recipient": {"id": {"_eq": X}}}``.
+    """
+    if isinstance(node, list):
+        return [graphql_filter(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for key, value in node.items():
+        if key in RELATIONS and isinstance(value, dict) and value and all(k.startswith("_") for k in value):
+            result[key] = {"id": value}
+        else:
+            result[key] = graphql_filter(value)
+    return result
+
+
+NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+
+def literal(value: Any) -> str:
+    """A JSON-like value as a GraphQL literal.
+
+    Arguments are written inline rather than as variables because Directus 12.4 answers a
+    variable that fails its type (a field the role may not set, an unknown filter field) with an
+    opaque INTERNAL_SERVER_ERROR, and an inline literal with a validation message that says what
+    is wrong. JSON string escapes are valid GraphQL string escapes; object keys must be names.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if not isinstance(key, str) or not NAME.match(key):
+                raise InvalidInputError(f"{key!r} is not a valid field or operator name.")
+            parts.append(f"{key}: {literal(item)}")
+        return "{" + ", ".join(parts) + "}"
+    raise InvalidInputError(f"Cannot send {type(value).__name__} values to the server.")
+
+
+def arguments(**values: Any) -> str:
+    """``(name: literal, ...)`` for the values that are not None."""
+    present = [f"{name}: {literal(value)}" for name, value in values.items() if value is not None]
+    return f"({', '.join(present)})" if present else ""
+
+
+def _ref_columns(sort: Sequence[str]) -> list[str]:
+    """Group by the raw user columns, and by the sort columns so the window sorts the same way."""
+    columns = ["id", "sender", "recipient"]
+    columns += [field.lstrip("-") for field in sort if field.lstrip("-") not in columns]
+    return columns
+
+
+def _refs_of(keys: Sequence[Any]) -> str:
+    return arguments(groupBy=["id", "sender", "recipient"], filter={"id": {"_in": [int(k) for k in keys]}},
+                     limit=len(keys))
+
+
+def _restore_user_ids(rows: list[dict[str, Any]], refs: Any) -> None:
+    """Fill in sender/recipient ids that GraphQL hid.
+
+    GraphQL answers ``sender { id }`` with null when the user may not read that user (an
+    ordinary user may read only themselves), where REST gives the id. An aggregate grouped by the
+    raw columns still tells the ids, so both transports return the same data.
+    """
+    by_id = {str(ref["group"]["id"]): ref["group"] for ref in refs or [] if ref.get("group")}
+    for row in rows:
+        group = by_id.get(str(row["id"]))
+        if group is None:
+            continue
+        for field in ("sender", "recipient"):
+            if field in row and row[field] is None:
+                row[field] = group.get(field)
+
+
+def _count(aggregate: Any) -> int:
+    if isinstance(aggregate, list):
+        aggregate = aggregate[0] if aggregate else {}
+    return int(((aggregate or {}).get("count") or {}).get("id") or 0)
+
+
+class GraphQLBackend(RestBackend):
+    """Directus over GraphQL; inherits the REST transport only for what GraphQL cannot do."""
+
+    def __init__(self, url: str, auth: Auth, *, timeout: float = DEFAULT_TIMEOUT,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(url, auth, timeout=timeout, transport=transport)
+        self.info = BackendInfo(kind="graphql", location=self.client.url, public_url=self.client.url)
+
+    async def _graphql(self, document: str) -> dict[str, Any]:
+        body = await self.client.call("POST", ENDPOINT, json={"query": document})
+        if not isinstance(body, dict) or "data" not in body:
+            raise error_for(500, None, self.client.url)
+        return body["data"]
+
+    async def list(self, query: Query) -> Page:
+        filter_ = graphql_filter(query.combined_filter())
+        search = query.search or None
+        window = {"filter": filter_, "search": search, "sort": list(query.sort), "limit": query.limit,
+                  "offset": query.effective_offset}
+        data = await self._graphql(
+            f"query {{ items: notifications{arguments(**window)} {{ {_selection(query.fields)} }}"
+            f" refs: notifications_aggregated{arguments(groupBy=_ref_columns(query.sort), **window)}"
+            " { group }"
+            f" matching: notifications_aggregated{arguments(filter=filter_, search=search)} {{ count {{ id }} }}"
+            " all: notifications_aggregated { count { id } } }")
+        rows = data["items"] or []
+        _restore_user_ids(rows, data.get("refs"))
+        return Page(items=[Notification.model_validate(row) for row in rows],
+                    total_count=_count(data["all"]), filter_count=_count(data["matching"]),
+                    offset=query.effective_offset, limit=query.limit)
+
+    async def _restore_after_mutation(self, rows: list[dict[str, Any]]) -> None:
+        """A mutation cannot carry a query along: ask for the hidden ids separately, if any."""
+        hidden = [row["id"] for row in rows if row.get("sender") is None or row.get("recipient") is None]
+        if hidden:
+            data = await self._graphql(f"query {{ refs: notifications_aggregated{_refs_of(hidden)} {{ group }} }}")
+            _restore_user_ids(rows, data.get("refs"))
+
+    async def get(self, notification_id: int) -> Notification:
+        notification_id = _as_id(notification_id)
+        try:
+            data = await self._graphql(
+                f"query {{ notifications_by_id{arguments(id=notification_id)} {{ {NOTIFICATION_FIELDS} }}"
+                f" refs: notifications_aggregated{_refs_of([notification_id])} {{ group }} }}")
+        except ForbiddenError as error:
+            raise not_found_or_forbidden(notification_id) from error
+        row = data.get("notifications_by_id")
+        if row is None:
+            raise not_found_or_forbidden(notification_id)
+        _restore_user_ids([row], data.get("refs"))
+        return Notification.model_validate(row)
+
+    async def update(self, notification_id: int, changes: NotificationChanges) -> Notification:
+        notification_id = _as_id(notification_id)
+        try:
+            data = await self._graphql(
+                f"mutation {{ update_notifications_item{arguments(id=notification_id, data=changes.payload())}"
+                f" {{ {NOTIFICATION_FIELDS} }} }}")
+        except ForbiddenError as error:
+            raise not_found_or_forbidden(notification_id) from error
+        row = data.get("update_notifications_item")
+        if row is None:
+            raise not_found_or_forbidden(notification_id)
+        await self._restore_after_mutation([row])
+        return Notification.model_validate(row)
+
+    async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
+        data = await self._graphql(
+            f"mutation {{ update_notifications_items{arguments(ids=[int(k) for k in keys], data=changes.payload())}"
+            f" {{ {NOTIFICATION_FIELDS} }} }}")
+        rows = data["update_notifications_items"] or []
+        await self._restore_after_mutation(rows)
+        return [Notification.model_validate(row) for row in rows]
+
+    async def delete(self, notification_id: int) -> None:
+        await self._graphql(f"mutation {{ delete_notifications_item{arguments(id=_as_id(notification_id))} {{ id }} }}")
+
+    async def _delete_batch(self, keys: Sequence[int]) -> None:
+        await self._graphql(
+            f"mutation {{ delete_notifications_items{arguments(ids=[int(k) for k in keys])} {{ ids }} }}")
+
+    async def me(self) -> User:
+        data = await self._graphql(f"query {{ users_me {{ {USER_FIELDS} }} }}")
+        return User.model_validate(data["users_me"])
+
+    async def users(self, *, search: str | None = None, ids: Iterable[str] | None = None,
+                    limit: int = 100) -> list[User]:
+        filter_ = None
+        if ids is not None:
+            wanted = sorted(set(ids))
+            if not wanted:
+                return []
+            filter_ = {"id": {"_in": wanted}}
+            limit = len(wanted)
+        try:
+            listing = arguments(filter=filter_, search=search or None, limit=limit,
+                                sort=["first_name", "last_name", "email"])
+            data = await self._graphql(f"query {{ users{listing} {{ {USER_FIELDS} }} }}")
+        except ForbiddenError:
+            return []
+        return [User.model_validate(row) for row in data.get("users") or []]
+
+
+def _as_id(notification_id: Any) -> int:
+    try:
+        return int(notification_id)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{notification_id!r} is not a notification id.") from None

@@ -1,0 +1,159 @@
+"""The REST transport: every endpoint of the Notifications reference page, over httpx.
+
+Endpoints (relative to the server URL):
+  GET|SEARCH /notifications, GET|PATCH|DELETE /notifications/{id}, POST|PATCH|DELETE /notifications,
+  GET /users/me, GET /users, GET /permissions/me.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import httpx
+
+from app.api.auth import Auth
+from app.api.client import DEFAULT_TIMEOUT, DirectusClient
+from app.api.permissions import capabilities_from_permissions
+from app.backend import InboxBackend
+from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden
+from app.models import (
+    BackendInfo,
+    Capabilities,
+    Notification,
+    NotificationChanges,
+    NotificationDraft,
+    Page,
+    Query,
+    User,
+)
+
+MAX_URL = 2000
+"""Past this many characters of query string, list with SEARCH and the query in the body."""
+
+USER_FIELDS = "id,first_name,last_name,email"
+
+
+def query_params(query: Query) -> dict[str, Any]:
+    """A ``Query`` as Directus global query parameters (JSON-valued where Directus wants JSON)."""
+    params: dict[str, Any] = {
+        "limit": query.limit,
+        "offset": query.effective_offset,
+        "sort": ",".join(query.sort),
+        "fields": ",".join(query.fields) if query.fields else "*",
+        "meta": "total_count,filter_count",
+    }
+    combined = query.combined_filter()
+    if combined is not None:
+        params["filter"] = json.dumps(combined, separators=(",", ":"))
+    if query.search:
+        params["search"] = query.search
+    return params
+
+
+def search_body(query: Query) -> dict[str, Any]:
+    """The same query as the body of a SEARCH request."""
+    body: dict[str, Any] = {
+        "limit": query.limit,
+        "offset": query.effective_offset,
+        "sort": list(query.sort),
+        "fields": list(query.fields) if query.fields else ["*"],
+        "meta": ["total_count", "filter_count"],
+    }
+    combined = query.combined_filter()
+    if combined is not None:
+        body["filter"] = combined
+    if query.search:
+        body["search"] = query.search
+    return {"query": body}
+
+
+class RestBackend(InboxBackend):
+    def __init__(self, url: str, auth: Auth, *, timeout: float = DEFAULT_TIMEOUT,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.client = DirectusClient(url, auth, timeout=timeout, transport=transport)
+        self.info = BackendInfo(kind="rest", location=self.client.url, public_url=self.client.url)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def list(self, query: Query) -> Page:
+        params = query_params(query)
+        if len(str(httpx.QueryParams(params))) > MAX_URL:
+            body = await self.client.call("SEARCH", "/notifications", json=search_body(query))
+        else:
+            body = await self.client.call("GET", "/notifications", params=params)
+        meta = body.get("meta") or {}
+        items = [Notification.model_validate(row) for row in body["data"]]
+        return Page(items=items, total_count=int(meta.get("total_count") or 0),
+                    filter_count=int(meta.get("filter_count") or 0),
+                    offset=query.effective_offset, limit=query.limit)
+
+    async def get(self, notification_id: int) -> Notification:
+        body = await self._on_item(notification_id, "GET", params={"fields": "*"})
+        return Notification.model_validate(body["data"])
+
+    async def create(self, draft: NotificationDraft) -> Notification:
+        body = await self.client.call("POST", "/notifications", json=draft.payload())
+        return Notification.model_validate(body["data"])
+
+    async def create_many(self, drafts: Sequence[NotificationDraft]) -> list[Notification]:
+        if not drafts:
+            return []
+        body = await self.client.call("POST", "/notifications", json=[draft.payload() for draft in drafts])
+        return [Notification.model_validate(row) for row in body["data"]]
+
+    async def update(self, notification_id: int, changes: NotificationChanges) -> Notification:
+        body = await self._on_item(notification_id, "PATCH", json=changes.payload())
+        if not body or not body.get("data"):
+            # An admin's PATCH of a missing id answers 204 with nothing.
+            raise not_found_or_forbidden(int(notification_id))
+        return Notification.model_validate(body["data"])
+
+    async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
+        body = await self.client.call("PATCH", "/notifications",
+                                      json={"keys": list(keys), "data": changes.payload()})
+        return [Notification.model_validate(row) for row in body["data"]]
+
+    async def delete(self, notification_id: int) -> None:
+        await self.client.call("DELETE", f"/notifications/{int(notification_id)}")
+
+    async def _delete_batch(self, keys: Sequence[int]) -> None:
+        await self.client.call("DELETE", "/notifications", json=list(keys))
+
+    async def me(self) -> User:
+        body = await self.client.call("GET", "/users/me", params={"fields": USER_FIELDS})
+        return User.model_validate(body["data"])
+
+    async def users(self, *, search: str | None = None, ids: Iterable[str] | None = None,
+                    limit: int = 100) -> list[User]:
+        params: dict[str, Any] = {"fields": USER_FIELDS, "limit": limit, "sort": "first_name,last_name,email"}
+        if ids is not None:
+            wanted = sorted(set(ids))
+            if not wanted:
+                return []
+            params["filter"] = json.dumps({"id": {"_in": wanted}})
+            params["limit"] = len(wanted)
+        if search:
+            params["search"] = search
+        try:
+            body = await self.client.call("GET", "/users", params=params)
+        except ForbiddenError:
+            return []
+        return [User.model_validate(row) for row in body["data"]]
+
+    async def capabilities(self) -> Capabilities:
+        body = await self.client.call("GET", "/permissions/me")
+        return capabilities_from_permissions(body.get("data") or {})
+
+    async def _on_item(self, notification_id: int, method: str, **kwargs: Any) -> Any:
+        """A request on one notification, where 403 means "not found or not allowed"."""
+        try:
+            notification_id = int(notification_id)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"{notification_id!r} is not a notification id.") from None
+        try:
+            return await self.client.call(method, f"/notifications/{notification_id}", **kwargs)
+        except ForbiddenError as error:
+            raise not_found_or_forbidden(notification_id) from error

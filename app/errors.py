@@ -1,0 +1,91 @@
+"""The few kinds of failure a user needs to tell apart, whichever backend raised them.
+
+Each carries the server's own message (already free of the token) and, for batch operations,
+which keys failed. ``str(error)`` is one line fit for a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class InboxError(Exception):
+    """Base of every error the backends raise."""
+
+    hint = ""
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.failed_keys: list[int] | None = None
+        """Set on errors from batch operations: the keys that were not changed."""
+
+    def __str__(self) -> str:
+        text = f"{self.message} {self.hint}".strip() if self.hint else self.message
+        if self.failed_keys:
+            text += f" (failed keys: {format_keys(self.failed_keys)})"
+        return text
+
+
+class AuthenticationError(InboxError):
+    """The credentials are wrong, missing or expired beyond refresh."""
+
+    hint = "Check the token (or e-mail and password) for this server."
+
+
+class ForbiddenError(InboxError):
+    """The server refused: no permission, or (Directus says the same) no such item."""
+
+
+class NotFoundError(ForbiddenError):
+    """The item does not exist or the current user may not see it.
+
+    Directus answers both with 403 FORBIDDEN, so this is a kind of ``ForbiddenError``.
+    """
+
+
+class InvalidInputError(InboxError):
+    """The request was malformed or failed the server's validation."""
+
+
+class PayloadTooLargeError(InvalidInputError):
+    """The body was over the server's MAX_PAYLOAD_SIZE."""
+
+
+class ServerError(InboxError):
+    """The server failed (5xx), or answered with something that is not Directus."""
+
+
+class NetworkError(InboxError):
+    """The server could not be reached, or did not answer in time."""
+
+    hint = "Is the server running and the URL right?"
+
+
+class UnsupportedError(InboxError):
+    """The transport cannot do this operation reliably (e.g. GraphQL create on Directus 12.4)."""
+
+
+class BatchError(InboxError):
+    """A batch operation failed part-way: ``failed_keys`` were not changed (or not known to be)."""
+
+    def __init__(self, message: str, *, done_keys: Sequence[int], failed_keys: Sequence[int],
+                 cause: InboxError) -> None:
+        super().__init__(f"{message}: {cause.message}", code=cause.code, status=cause.status)
+        self.done_keys = list(done_keys)
+        self.failed_keys = list(failed_keys)
+        self.cause = cause
+
+
+def format_keys(keys: Sequence[int], limit: int = 20) -> str:
+    shown = ", ".join(str(key) for key in keys[:limit])
+    if len(keys) > limit:
+        shown += f", … {len(keys) - limit} more"
+    return shown
+
+
+def not_found_or_forbidden(notification_id: int) -> NotFoundError:
+    return NotFoundError(f"Notification {notification_id} was not found, or you are not allowed to see it.",
+                         code="FORBIDDEN", status=403)
