@@ -236,6 +236,12 @@ async def test_update_of_a_missing_id_is_not_found(inbox):
         await inbox.backend.update(created.id, NotificationChanges(status=ARCHIVED))
 
 
+async def test_an_admins_batch_update_skips_ids_that_do_not_exist(inbox):
+    created = await inbox.backend.create(inbox.draft())
+    updated = await inbox.backend.update_many([created.id, 2_000_000_000], NotificationChanges(status=ARCHIVED))
+    assert [(n.id, n.status) for n in updated] == [(created.id, ARCHIVED)]
+
+
 async def test_batch_archive_and_delete_of_1000(inbox):
     created = await inbox.backend.create_many([inbox.draft(f"b{i}") for i in range(1000)])
     keys = [n.id for n in created]

@@ -1,0 +1,415 @@
+"""The embedded inbox: ``InboxBackend`` on a local SQLite file, behaving like a Directus 12 server.
+
+One connection (``check_same_thread=False``) guarded by a lock; every call runs in a worker thread
+through ``asyncio.to_thread``, so the event loop never waits on the disk. WAL mode lets another
+process (the CLI while the TUI is open) read and write the same file.
+
+The embedded user is an administrator of their own inbox. Where an admin and an ordinary Directus
+user see different answers, this backend gives the ordinary user's (stricter, and what the app has
+to handle anyway): updating an unknown id is "not found or not allowed", and a batch with an
+unknown id changes nothing. See ``filters`` for how queries are answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import platformdirs
+
+from app.backend import InboxBackend
+from app.embedded import seed as demo
+from app.embedded.filters import (
+    FIELD_TYPES,
+    NOTIFICATION_FIELDS,
+    FieldSelection,
+    FilterContext,
+    compile_filter,
+    compile_search,
+    compile_sort,
+    format_timestamp,
+    select_fields,
+)
+from app.errors import InboxError, InvalidInputError, PayloadTooLargeError, not_found_or_forbidden
+from app.models import (
+    BackendInfo,
+    Capabilities,
+    Notification,
+    NotificationChanges,
+    NotificationDraft,
+    Page,
+    Query,
+    User,
+)
+
+APP_NAME = "directus-inbox"
+DEFAULT_DEMO_SIZE = 300
+SCHEMA_VERSION = "1"
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY NOT NULL,
+    first_name TEXT,
+    last_name TEXT,
+    email TEXT
+);
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp TEXT,
+    status TEXT DEFAULT 'inbox',
+    recipient TEXT NOT NULL,
+    sender TEXT,
+    subject TEXT NOT NULL,
+    message TEXT,
+    collection TEXT,
+    item TEXT
+);
+CREATE INDEX IF NOT EXISTS notifications_inbox ON notifications (recipient, status, timestamp);
+CREATE INDEX IF NOT EXISTS notifications_timestamp ON notifications (timestamp);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT
+);
+"""
+
+_COLUMNS = ", ".join(f"n.{name}" for name in NOTIFICATION_FIELDS)
+_USER_COLUMNS = "id, first_name, last_name, email"
+
+
+def default_path(demo_size: int | None = None) -> Path:
+    """Where the embedded inbox lives by default; a demo of another size gets its own file."""
+    name = "embedded-inbox.sqlite3" if demo_size is None else f"embedded-inbox-{demo_size}.sqlite3"
+    return Path(platformdirs.user_data_dir(APP_NAME)) / name
+
+
+def now_timestamp() -> str:
+    return format_timestamp(datetime.now(timezone.utc))
+
+
+def invalid_foreign_key(field: str, value: Any) -> InvalidInputError:
+    return InvalidInputError(f'Invalid foreign key: there is no user "{value}" for "{field}".',
+                             code="INVALID_FOREIGN_KEY", status=400)
+
+
+def required(field: str, *, null: bool) -> InvalidInputError:
+    why = "Value can't be null." if null else "Value is required."
+    return InvalidInputError(f'Validation failed for field "{field}". {why}', code="FAILED_VALIDATION", status=400)
+
+
+MAX_PAYLOAD_BYTES = 1024 * 1024
+"""Directus's default MAX_PAYLOAD_SIZE ("1mb"): the embedded inbox refuses what a server would."""
+
+
+def check_payload_size(payload: Any) -> None:
+    size = len(json.dumps(payload).encode())
+    if size > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLargeError(
+            f"The request is {size // 1024} KB, more than the 1 MB a Directus server accepts; shorten the message.",
+            code="INVALID_PAYLOAD", status=400)
+
+
+class EmbeddedBackend(InboxBackend):
+    """An inbox in a SQLite file. ``seed`` fills a brand-new file with that many demo notifications
+    (``0``: the demo users only); ``None`` leaves it empty but for the current user."""
+
+    def __init__(self, path: Path | str, *, seed: int | None = None) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        location = str(path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            location = str(self.path)
+        self.info = BackendInfo(kind="embedded", location=location, public_url=None)
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._ready = False
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            location, check_same_thread=False, isolation_level=None, timeout=30.0,
+        )
+        self._conn.row_factory = sqlite3.Row
+        self.seed_count = 0
+        """How many notifications this instance seeded (0 when the file already had data)."""
+
+    @classmethod
+    def open_default(cls, demo_size: int | None = None) -> EmbeddedBackend:
+        """The inbox at ``default_path``; seeded with 300 (or ``demo_size``) notifications on first run."""
+        return cls(default_path(demo_size), seed=DEFAULT_DEMO_SIZE if demo_size is None else demo_size)
+
+    # --- plumbing --------------------------------------------------------------------------------
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(self._locked, fn, *args)
+
+    def _locked(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise InboxError("The embedded inbox is closed.")
+            if not self._ready:
+                self._prepare(conn)
+                self._ready = True
+            return fn(conn, *args)
+
+    async def prepare(self) -> None:
+        """Create the schema and seed a new file now, rather than on the first call."""
+        await self._call(lambda conn: None)
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        if self.path is not None:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-32000")
+        conn.executescript(SCHEMA)
+        with _transaction(conn, immediate=True):
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            demo.insert_users(conn, (demo.CURRENT_USER,))
+            if self._seed is None:
+                return
+            seeded = conn.execute("SELECT value FROM meta WHERE key = 'seeded'").fetchone()
+            ever = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'notifications'").fetchone()
+            if seeded is None and ever is None:
+                self.seed_count = demo.seed(conn, self._seed)
+                conn.execute("INSERT INTO meta (key, value) VALUES ('seeded', ?)", (str(self._seed),))
+
+    async def aclose(self) -> None:
+        def close() -> None:
+            with self._lock:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+
+        await asyncio.to_thread(close)
+
+    # --- reading ---------------------------------------------------------------------------------
+    def _context(self, conn: sqlite3.Connection) -> FilterContext:
+        row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (demo.CURRENT_USER.id,)).fetchone()
+        return FilterContext(current_user=dict(row) if row else {"id": demo.CURRENT_USER.id})
+
+    async def list(self, query: Query) -> Page:
+        return await self._call(self._list, query)
+
+    def _list(self, conn: sqlite3.Connection, query: Query) -> Page:
+        selection = select_fields(query.fields)
+        where = compile_filter(query.combined_filter(), self._context(conn))
+        order = compile_sort(query.sort)
+        clauses, params = [where.sql], list(where.params)
+        search = compile_search(query.search)
+        if search is not None:
+            clauses.append(search.sql)
+            params.extend(search.params)
+        condition = " AND ".join(clauses)
+        offset = query.effective_offset
+        with _transaction(conn):
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM notifications AS n WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, query.limit, offset],
+            ).fetchall()
+            filter_count = conn.execute(
+                f"SELECT COUNT(*) FROM notifications AS n WHERE {condition}", params).fetchone()[0]
+            total_count = conn.execute("SELECT COUNT(*) FROM notifications").fetchone()[0]
+            items = self._to_notifications(conn, rows, selection)
+        return Page(items=items, total_count=total_count, filter_count=filter_count,
+                    offset=offset, limit=query.limit)
+
+    def _to_notifications(self, conn: sqlite3.Connection, rows: Iterable[sqlite3.Row],
+                          selection: FieldSelection | None = None) -> list[Notification]:
+        rows = list(rows)
+        users: dict[str, dict[str, Any]] = {}
+        if selection is not None and selection.expand:
+            wanted = {row[relation] for row in rows for relation in selection.expand if row[relation]}
+            users = {row["id"]: dict(row) for row in _select_in(conn, f"SELECT {_USER_COLUMNS} FROM users",
+                                                                  "id", sorted(wanted))}
+        result = []
+        for row in rows:
+            data = dict(row)
+            if selection is not None:
+                data = {name: (value if selection.wants(name) else None) for name, value in data.items()}
+                for relation, fields in selection.expand.items():
+                    user = users.get(data[relation] or "")
+                    if user is not None:
+                        data[relation] = {key: value for key, value in user.items() if key == "id" or key in fields}
+            result.append(Notification.model_validate(data))
+        return result
+
+    async def get(self, notification_id: int) -> Notification:
+        return await self._call(self._get, notification_id)
+
+    def _get(self, conn: sqlite3.Connection, notification_id: int) -> Notification:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM notifications AS n WHERE n.id = ?",
+                           (int(notification_id),)).fetchone()
+        if row is None:
+            raise not_found_or_forbidden(notification_id)
+        return self._to_notifications(conn, [row])[0]
+
+    def _read_many(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[Notification]:
+        rows = _select_in(conn, f"SELECT {_COLUMNS} FROM notifications AS n", "n.id", ids, order="n.id")
+        return self._to_notifications(conn, rows)
+
+    # --- writing ---------------------------------------------------------------------------------
+    def _check_users(self, conn: sqlite3.Connection, payloads: Sequence[dict[str, Any]]) -> None:
+        wanted = {payload[key] for payload in payloads for key in ("recipient", "sender")
+                  if payload.get(key) is not None}
+        known = {row[0] for row in _select_in(conn, "SELECT id FROM users", "id", sorted(wanted))}
+        for payload in payloads:
+            for key in ("recipient", "sender"):
+                value = payload.get(key)
+                if value is not None and value not in known:
+                    raise invalid_foreign_key(key, value)
+
+    async def create(self, draft: NotificationDraft) -> Notification:
+        return (await self._call(self._create, [draft]))[0]
+
+    async def create_many(self, drafts: Sequence[NotificationDraft]) -> list[Notification]:
+        if not drafts:
+            return []
+        return await self._call(self._create, list(drafts))
+
+    def _create(self, conn: sqlite3.Connection, drafts: Sequence[NotificationDraft]) -> list[Notification]:
+        payloads = [draft.payload() for draft in drafts]
+        check_payload_size(payloads)
+        for payload in payloads:
+            for key in ("recipient", "subject"):
+                if payload.get(key) is None:
+                    raise required(key, null=False)
+        ids: list[int] = []
+        with _transaction(conn, immediate=True):
+            self._check_users(conn, payloads)
+            for payload in payloads:
+                cursor = conn.execute(
+                    "INSERT INTO notifications (timestamp, status, recipient, sender, subject, message, collection, item) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (now_timestamp(), payload.get("status", "inbox"), payload["recipient"], payload.get("sender"),
+                     payload["subject"], payload.get("message"), payload.get("collection"), payload.get("item")),
+                )
+                ids.append(int(cursor.lastrowid))
+            created = {item.id: item for item in self._read_many(conn, ids)}
+        return [created[key] for key in ids]
+
+    async def update(self, notification_id: int, changes: NotificationChanges) -> Notification:
+        return (await self._call(self._update, [int(notification_id)], changes))[0]
+
+    async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
+        # The embedded user is an admin, and Directus skips an admin's unknown keys in a batch.
+        return await self._call(self._update, [int(key) for key in keys], changes, True)
+
+    def _update(self, conn: sqlite3.Connection, keys: Sequence[int], changes: NotificationChanges,
+                skip_unknown: bool = False) -> list[Notification]:
+        try:
+            payload = changes.payload()
+        except ValueError as error:
+            raise InvalidInputError(str(error), code="INVALID_PAYLOAD", status=400) from None
+        for key in ("recipient", "subject"):
+            if key in payload and payload[key] is None:
+                raise required(key, null=True)
+        check_payload_size(payload)
+        unknown = [name for name in payload if name not in FIELD_TYPES or name in ("id", "timestamp")]
+        if unknown:
+            raise InvalidInputError(f'Field "{unknown[0]}" cannot be changed.', code="INVALID_PAYLOAD", status=400)
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return []
+        with _transaction(conn, immediate=True):
+            found = {row[0] for row in _select_in(conn, "SELECT id FROM notifications", "id", keys)}
+            if skip_unknown:
+                keys = [key for key in keys if key in found]
+            for key in keys:
+                if key not in found:
+                    raise not_found_or_forbidden(key)
+            self._check_users(conn, [payload])
+            assignments = ", ".join(f"{name} = ?" for name in payload)
+            _execute_in(conn, f"UPDATE notifications SET {assignments}", "id", keys, list(payload.values()))
+            return self._read_many(conn, keys)
+
+    async def delete(self, notification_id: int) -> None:
+        await self._call(self._delete, [int(notification_id)])
+
+    async def _delete_batch(self, keys: Sequence[int]) -> None:
+        await self._call(self._delete, [int(key) for key in keys])
+
+    def _delete(self, conn: sqlite3.Connection, keys: Sequence[int]) -> None:
+        if not keys:
+            return
+        with _transaction(conn, immediate=True):
+            _execute_in(conn, "DELETE FROM notifications", "id", list(dict.fromkeys(keys)))
+
+    # --- users and permissions -------------------------------------------------------------------
+    async def me(self) -> User:
+        def read(conn: sqlite3.Connection) -> User:
+            return User.model_validate(self._context(conn).current_user)
+
+        return await self._call(read)
+
+    async def users(self, *, search: str | None = None, ids: Iterable[str] | None = None,
+                    limit: int = 100) -> list[User]:
+        id_list = None if ids is None else [str(value) for value in ids]
+        return await self._call(self._users, search, id_list, limit)
+
+    def _users(self, conn: sqlite3.Connection, search: str | None, ids: list[str] | None,
+               limit: int) -> list[User]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if ids is not None:
+            if not ids:
+                return []
+            clauses.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(ids))
+        if search:
+            term = search.strip() or search
+            pattern = f"%{term.lower()}%"
+            clauses.append("(LOWER(first_name) LIKE ? OR LOWER(last_name) LIKE ? OR LOWER(email) LIKE ? OR id = ?)")
+            params.extend([pattern, pattern, pattern, term.lower()])
+        where = " AND ".join(clauses) or "1"
+        rows = conn.execute(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE {where} "
+            "ORDER BY COALESCE(first_name, '') COLLATE NOCASE, COALESCE(last_name, '') COLLATE NOCASE, "
+            "COALESCE(email, '') COLLATE NOCASE, id LIMIT ?",
+            [*params, -1 if limit is None or limit < 0 else limit],
+        ).fetchall()
+        return [User.model_validate(dict(row)) for row in rows]
+
+    async def capabilities(self) -> Capabilities:
+        return Capabilities.everything(admin=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+class _transaction:
+    """``BEGIN`` … ``COMMIT`` on an autocommit connection; rolls back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection, *, immediate: bool = False) -> None:
+        self.conn = conn
+        self.immediate = immediate
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE" if self.immediate else "BEGIN")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+
+
+def _select_in(conn: sqlite3.Connection, select: str, column: str, values: Sequence[Any],
+               order: str | None = None) -> list[sqlite3.Row]:
+    """``select WHERE column IN values``, for any number of values (one JSON parameter)."""
+    if not values:
+        return []
+    sql = f"{select} WHERE {column} IN (SELECT value FROM json_each(?))"
+    if order:
+        sql += f" ORDER BY {order}"
+    return conn.execute(sql, (json.dumps(list(values)),)).fetchall()
+
+
+def _execute_in(conn: sqlite3.Connection, statement: str, column: str, values: Sequence[Any],
+                params: Sequence[Any] = ()) -> int:
+    cursor = conn.execute(f"{statement} WHERE {column} IN (SELECT value FROM json_each(?))",
+                          (*params, json.dumps(list(values))))
+    return cursor.rowcount
