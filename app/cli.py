@@ -1,0 +1,660 @@
+"""The ``directus-inbox`` command: the TUI with no subcommand, and scriptable subcommands.
+
+Usage::
+
+    directus-inbox [CONNECTION]                       open the inbox (TUI)
+    directus-inbox list [--archived | --status S | --all] [--search S] [--limit N] [--offset N] [--json]
+    directus-inbox show ID [--json]
+    directus-inbox send --to USER [USER ...] --subject S [--message M | --message-file F|-]
+                        [--collection C --item I] [--json]
+    directus-inbox archive ID [ID ...] [--json]
+    directus-inbox unarchive ID [ID ...] [--json]
+    directus-inbox delete ID [ID ...] [--yes] [--json]
+    directus-inbox whoami [--json]
+
+CONNECTION flags go before or after the subcommand: ``--url URL --token TOKEN --profile NAME
+--transport rest|graphql --config FILE --demo-size N --embedded``. Resolution is described in
+``app.config``; with no server configured the embedded inbox is used, and one line on stderr says
+where it is. ``USER`` is a user id, an e-mail address or a name.
+
+``list`` shows the current user's own notifications, newest first: by default the inbox, which
+(as in the TUI) is every status but ``archived``, so an odd status such as ``read`` is not hidden;
+``--archived``, ``--status S`` (exactly S) or ``--all`` choose otherwise. Text output passes every string from the server
+through ``app.sanitize``: no terminal control sequence gets through.
+
+JSON output (``--json``) has the same shape for every backend, is ASCII-only (other characters as
+``\\uXXXX``), and never contains a token or password. A notification is
+``Notification.to_json()``: ``{"id": int, "timestamp": "…Z"|null, "status": str,
+"recipient": id|null, "sender": id|null, "subject", "message", "collection", "item": str|null}``.
+
+- ``list``: ``{"backend": {"kind": "embedded"|"rest"|"graphql", "location": str},
+  "total_count": int, "filter_count": int, "items": [notification, ...]}``
+- ``show``: ``notification``
+- ``send``: ``{"created": [notification, ...]}``
+- ``archive``/``unarchive``: ``{"updated": [id, ...]}``; ``delete``: ``{"deleted": [id, ...]}``
+- ``whoami``: ``{"user": {"id", "email", "first_name", "last_name"}, "backend": {"kind",
+  "location"}, "capabilities": {"create": bool, "delete": bool, "archive": bool}}``
+
+Exit codes: 0 success; 1 the operation failed (server refused, not found, unreachable, ...);
+2 usage or configuration error (bad flags, config file, compose input, missing ``--yes``);
+130 interrupted. Errors are one line on stderr, ``directus-inbox: <what is wrong>. <what to do>``;
+``DIRECTUS_INBOX_DEBUG=1`` adds the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, NoReturn, TextIO
+
+from app import __version__
+from app.backend import InboxBackend
+from app.compose import ComposeError, send
+from app.config import ConfigError, Settings, load_settings
+from app.connect import open_backend
+from app.errors import (
+    ForbiddenError,
+    InboxError,
+    NotFoundError,
+    ServerError,
+    format_keys,
+    not_found_or_forbidden,
+)
+from app.models import (
+    ARCHIVED,
+    INBOX,
+    MAX_PAGE,
+    Notification,
+    NotificationChanges,
+    Query,
+    User,
+    short_id,
+)
+
+PROG = "directus-inbox"
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_LIMIT = 50
+INBOX_FILTER = {"status": {"_neq": ARCHIVED}}
+"""What ``list`` shows by default, as the TUI's Inbox tab: every status but "archived", so a status
+no tab is named for (an ordinary user may set "read") is listed, not hidden."""
+SENDER_WIDTH = 20
+
+
+class UsageError(Exception):
+    """The command line is wrong (exit code 2)."""
+
+
+class Declined(Exception):
+    """The user answered no to a confirmation (exit code 1)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and an exception, never ``sys.exit``."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}. Run '{self.prog} --help' for usage")
+
+
+# --- argument types ------------------------------------------------------------------------------
+
+def _notification_id(text: str) -> int:
+    try:
+        value = int(text.strip().lstrip("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a notification id (a positive number)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a notification id (a positive number)")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 1 or more")
+    return value
+
+
+def _not_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Connection flags live on a parent parser shared by the top level and every subcommand, with
+    # SUPPRESS defaults, so `directus-inbox --url U list` and `directus-inbox list --url U` both work
+    # and a subcommand's unset flag does not wipe out the top level's.
+    common = _Parser(add_help=False)
+    group = common.add_argument_group("connection (before or after the subcommand)")
+    group.add_argument("--url", default=argparse.SUPPRESS, help="Directus server URL (env DIRECTUS_URL)")
+    group.add_argument("--token", default=argparse.SUPPRESS,
+                       help="static token (env DIRECTUS_TOKEN; prefer the env or the config file, "
+                            "a flag is visible to other local users)")
+    group.add_argument("--profile", default=argparse.SUPPRESS,
+                       help="profile of the config file (env DIRECTUS_INBOX_PROFILE)")
+    group.add_argument("--transport", default=argparse.SUPPRESS, choices=("rest", "graphql"),
+                       help="API to use (env DIRECTUS_INBOX_TRANSPORT; default rest)")
+    group.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
+                       help="config file (env DIRECTUS_INBOX_CONFIG)")
+    group.add_argument("--demo-size", default=argparse.SUPPRESS, type=_positive, metavar="N",
+                       help="open an embedded demo inbox of N notifications")
+    group.add_argument("--embedded", default=argparse.SUPPRESS, action="store_true",
+                       help="use the embedded inbox even if a server is configured")
+
+    parser = _Parser(prog=PROG, parents=[common],
+                     description="A terminal inbox for Directus notifications. Without a subcommand, "
+                                 "opens the inbox.",
+                     epilog="Run 'directus-inbox COMMAND --help' for a command's options.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+
+    def json_flag(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--json", action="store_true", help="print JSON instead of text (stable shapes, documented in app/cli.py)")
+
+    sub = command("list", "List your notifications, newest first (by default the inbox: every status but "
+                          "archived).")
+    which = sub.add_mutually_exclusive_group()
+    which.add_argument("--archived", action="store_true", help="archived notifications")
+    which.add_argument("--status", metavar="S", help="notifications with status S")
+    which.add_argument("--all", action="store_true", help="every status")
+    sub.add_argument("--search", metavar="S", help="only notifications containing S")
+    sub.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, metavar="N",
+                     help=f"at most N notifications (default {DEFAULT_LIMIT})")
+    sub.add_argument("--offset", type=_not_negative, default=0, metavar="N", help="skip the first N")
+    json_flag(sub)
+
+    sub = command("show", "Show one notification.")
+    sub.add_argument("id", type=_notification_id, metavar="ID")
+    json_flag(sub)
+
+    sub = command("send", "Send a notification to one or more users.")
+    sub.add_argument("--to", action="extend", nargs="+", required=True, metavar="USER",
+                     help="recipient: user id, e-mail address or name (several allowed)")
+    sub.add_argument("--subject", required=True, metavar="S")
+    body = sub.add_mutually_exclusive_group()
+    body.add_argument("--message", metavar="M", help="message (Markdown)")
+    body.add_argument("--message-file", metavar="F", help="read the message from file F ('-': stdin)")
+    sub.add_argument("--collection", metavar="C", help="collection of the item the notification is about")
+    sub.add_argument("--item", metavar="I", help="primary key of that item")
+    json_flag(sub)
+
+    for name, help_text in (("archive", "Archive notifications."),
+                            ("unarchive", "Move notifications back to the inbox.")):
+        sub = command(name, help_text)
+        sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
+        json_flag(sub)
+
+    sub = command("delete", "Delete notifications (asks first, unless --yes).")
+    sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
+    sub.add_argument("--yes", "-y", action="store_true", help="do not ask; needed when stdin is not a terminal")
+    json_flag(sub)
+
+    sub = command("whoami", "Show the current user, the backend and what you may do.")
+    json_flag(sub)
+    return parser
+
+
+# --- output --------------------------------------------------------------------------------------
+
+class Output:
+    """stdout for results, stderr for notes and errors.
+
+    Results are built from data that holds no secret (the JSON shapes have no place for one).
+    Notes and errors may quote what a library said, so every known secret is scrubbed from them
+    (secrets shorter than ``MIN_SCRUB`` are left: replacing them would garble the words).
+    """
+
+    MIN_SCRUB = 6
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.secrets: list[str] = []
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if len(secret) >= self.MIN_SCRUB:
+                text = text.replace(secret, "****")
+        return text
+
+    def line(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def json(self, data: Any) -> None:
+        self.line(json.dumps(data, indent=2, ensure_ascii=True))
+
+    def note(self, text: str) -> None:
+        self.err.write(f"{PROG}: {self.scrub(text)}\n")
+        self.err.flush()
+
+    def error(self, text: str) -> None:
+        from app.sanitize import clean_line
+
+        self.note(clean_line(text))
+
+
+def _one_line(text: str | None) -> str:
+    from app.sanitize import clean_line
+
+    return clean_line(text or "")
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _safe_streams() -> None:
+    """A subject in any script must not crash printing on a terminal with a narrow encoding."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def relative_time(when: datetime | None, now: datetime | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', '2 d ago', else a short date in local time."""
+    if when is None:
+        return "-"
+    now = now or datetime.now(timezone.utc)
+    seconds = (now - when).total_seconds()
+    if -60 < seconds < 60:
+        return "just now"
+    if 0 < seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if 0 < seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if 0 < seconds < 7 * 86400:
+        return f"{int(seconds // 86400)} d ago"
+    local = when.astimezone()
+    if local.year == now.astimezone().year:
+        return local.strftime("%b %d")
+    return local.strftime("%Y-%m-%d")
+
+
+def full_time(when: datetime | None) -> str:
+    if when is None:
+        return "-"
+    return f"{when.astimezone():%Y-%m-%d %H:%M} ({relative_time(when)})"
+
+
+def status_mark(status: str) -> str:
+    if status in (INBOX, ARCHIVED):
+        return status
+    return _fit(_one_line(status) or "?", 8)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def backend_json(backend: InboxBackend) -> dict[str, str]:
+    return {"kind": backend.info.kind, "location": backend.info.location}
+
+
+async def user_names(backend: InboxBackend, refs: Iterable[Any]) -> dict[str, User]:
+    """The users behind *refs* (ids or users), looked up in one request; unknown ones left out."""
+    known: dict[str, User] = {}
+    wanted: set[str] = set()
+    for ref in refs:
+        if isinstance(ref, User):
+            known[ref.id] = ref
+        elif ref:
+            wanted.add(str(ref))
+    wanted -= set(known)
+    if wanted:
+        try:
+            for user in await backend.users(ids=sorted(wanted)):
+                known[user.id] = user
+        except InboxError:
+            pass  # names are a nicety: short ids will do
+    return known
+
+
+def person(ref: Any, users: dict[str, User], *, label: bool = False) -> str:
+    if ref is None:
+        return "system"
+    user = ref if isinstance(ref, User) else users.get(str(ref))
+    if user is None:
+        return short_id(str(ref))
+    return _one_line(user.label if label else user.display_name)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+async def cmd_list(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    status: str | None = None
+    status_filter: dict[str, Any] | None = INBOX_FILTER
+    if args.archived:
+        status, status_filter = ARCHIVED, None
+    elif args.status is not None:
+        status, status_filter = args.status, None
+    elif args.all:
+        status_filter = None
+    query = Query(mine=True, status=status, filter=status_filter, search=args.search or None, limit=args.limit,
+                  offset=args.offset)
+    page = await backend.list(query)
+    if args.json:
+        out.json({"backend": backend_json(backend), "total_count": page.total_count,
+                  "filter_count": page.filter_count, "items": [item.to_json() for item in page.items]})
+        return EXIT_OK
+    users = await user_names(backend, (item.sender for item in page.items))
+    width = shutil.get_terminal_size((10_000, 24)).columns if _stdout_is_tty() else None
+    now = datetime.now(timezone.utc)
+    id_width = max([len(str(item.id)) for item in page.items] + [2])
+    for item in page.items:
+        sender = _fit(person(item.sender, users), SENDER_WIDTH)
+        subject = _one_line(item.subject) or "(no subject)"
+        line = (f"{item.id:>{id_width}}  {status_mark(item.status):<8}  {relative_time(item.timestamp, now):<10}  "
+                f"{sender:<{SENDER_WIDTH}}  {subject}")
+        out.line(_fit(line, width) if width else line)
+    shown = len(page.items)
+    if args.offset and shown:
+        out.line(f"{args.offset + 1}-{args.offset + shown} of {page.filter_count}")
+    else:
+        out.line(f"{shown} of {page.filter_count}")
+    return EXIT_OK
+
+
+async def cmd_show(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    from app.message import to_plain_text
+    from app.sanitize import clean, safe_url
+
+    item = await backend.get(args.id)
+    if args.json:
+        out.json(item.to_json())
+        return EXIT_OK
+    users = await user_names(backend, (item.sender, item.recipient))
+    out.line(f"Notification {item.id} ({status_mark(item.status)})")
+    out.line(f"From:     {person(item.sender, users, label=True)}")
+    out.line(f"To:       {person(item.recipient, users, label=True)}")
+    out.line(f"Date:     {full_time(item.timestamp)}")
+    out.line(f"Subject:  {_one_line(item.subject) or '(no subject)'}")
+    if item.collection:
+        reference = _one_line(item.collection) + (f" / {_one_line(item.item)}" if item.item else "")
+        link = safe_url(backend.info.item_url(item.collection, item.item))
+        out.line(f"Item:     {reference}" + (f"  {link}" if link else ""))
+    if item.message:
+        out.line()
+        out.line(clean(to_plain_text(item.message), multiline=True).rstrip("\n"))
+    return EXIT_OK
+
+
+def _read_message(args: argparse.Namespace) -> str | None:
+    if args.message_file is None:
+        return args.message
+    if args.message_file == "-":
+        return sys.stdin.read()
+    try:
+        with open(args.message_file, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ComposeError("message", f"The message file {args.message_file} does not exist. Check the path "
+                                      "given to --message-file.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else "not UTF-8 text"
+        raise ComposeError("message", f"Cannot read the message file {args.message_file} ({reason}). "
+                                      "Give a readable UTF-8 text file.") from None
+
+
+async def cmd_send(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    created = await send(backend, args.to, args.subject, args.message_text, args.collection, args.item)
+    if args.json:
+        out.json({"created": [item.to_json() for item in created]})
+        return EXIT_OK
+    users = await user_names(backend, (item.recipient for item in created))
+    for item in created:
+        out.line(f"Sent notification {item.id} to {person(item.recipient, users, label=True)}.")
+    return EXIT_OK
+
+
+async def _check_exist(backend: InboxBackend, ids: Sequence[int]) -> None:
+    """``NotFoundError`` naming the ids the user cannot see, before anything is changed.
+
+    (Directus deletes unknown ids without a word, and refuses a whole batch for one bad id.)
+    """
+    found: set[int] = set()
+    for start in range(0, len(ids), MAX_PAGE):
+        chunk = list(ids[start:start + MAX_PAGE])
+        page = await backend.list(Query(filter={"id": {"_in": chunk}}, limit=len(chunk)))
+        found.update(item.id for item in page.items)
+    missing = [key for key in ids if key not in found]
+    if len(missing) == 1:
+        raise not_found_or_forbidden(missing[0])
+    if missing:
+        raise NotFoundError(f"Notifications {format_keys(missing)} were not found, or you are not allowed to "
+                            "see them.", code="FORBIDDEN", status=403)
+
+
+async def _set_status(backend: InboxBackend, args: argparse.Namespace, out: Output, status: str) -> int:
+    ids = list(dict.fromkeys(args.ids))
+    capabilities = await backend.capabilities()
+    if not capabilities.can_archive:
+        raise ForbiddenError(capabilities.why_not("archive") or "You may not archive notifications.",
+                             code="FORBIDDEN", status=403)
+    await _check_exist(backend, ids)
+    await backend.update_many(ids, NotificationChanges(status=status))
+    if args.json:
+        out.json({"updated": ids})
+    else:
+        where = "the archive" if status == ARCHIVED else "the inbox"
+        noun = "notification" if len(ids) == 1 else "notifications"
+        out.line(f"Moved {len(ids)} {noun} to {where} ({format_keys(ids)}).")
+    return EXIT_OK
+
+
+async def cmd_archive(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    return await _set_status(backend, args, out, ARCHIVED)
+
+
+async def cmd_unarchive(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    return await _set_status(backend, args, out, INBOX)
+
+
+def _confirm(question: str, out: Output) -> bool:
+    out.err.write(question)
+    out.err.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def cmd_delete(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    ids = list(dict.fromkeys(args.ids))
+    capabilities = await backend.capabilities()
+    if not capabilities.can_delete:
+        raise ForbiddenError(capabilities.why_not("delete") or "You may not delete notifications.",
+                             code="FORBIDDEN", status=403)
+    await _check_exist(backend, ids)
+    noun = "notification" if len(ids) == 1 else "notifications"
+    if not args.yes and not _stdin_is_tty():
+        raise UsageError(f"Refusing to delete without confirmation: stdin is not a terminal. Pass --yes to "
+                         f"delete {len(ids)} {noun}")
+    if not args.yes and not _confirm(f"Delete {len(ids)} {noun} (ids {format_keys(ids)})? [y/N] ", out):
+        raise Declined("Nothing was deleted")
+    await backend.delete_many(ids)
+    if args.json:
+        out.json({"deleted": ids})
+    else:
+        out.line(f"Deleted {len(ids)} {noun} ({format_keys(ids)}).")
+    return EXIT_OK
+
+
+async def cmd_whoami(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    user = await backend.me()
+    capabilities = await backend.capabilities()
+    allowed = {"create": capabilities.can_create, "delete": capabilities.can_delete,
+               "archive": capabilities.can_archive}
+    if args.json:
+        out.json({"user": {"id": user.id, "email": user.email, "first_name": user.first_name,
+                           "last_name": user.last_name},
+                  "backend": backend_json(backend), "capabilities": allowed})
+        return EXIT_OK
+    words = {"create": "send", "delete": "delete", "archive": "archive"}
+    may = ["read"] + [words[key] for key, ok in allowed.items() if ok]
+    may_not = [words[key] for key, ok in allowed.items() if not ok]
+    out.line(f"User:     {_one_line(user.label)}")
+    out.line(f"Id:       {_one_line(user.id)}")
+    out.line(f"Backend:  {backend.info.kind}, {_one_line(backend.info.location)}")
+    out.line(f"May:      {', '.join(may)}" + (" (admin)" if capabilities.admin else ""))
+    if may_not:
+        out.line(f"May not:  {', '.join(may_not)} (a Directus admin can grant these)")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "list": cmd_list, "show": cmd_show, "send": cmd_send, "archive": cmd_archive,
+    "unarchive": cmd_unarchive, "delete": cmd_delete, "whoami": cmd_whoami,
+}
+
+
+async def run_command(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    async with backend:
+        return await COMMANDS[args.command](backend, args, out)
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+def describe(error: InboxError) -> str:
+    """The error's one line, with what to do where the error itself does not say."""
+    text = str(error).strip()
+    if isinstance(error, NotFoundError):
+        return f"{text} Check the id with '{PROG} list --all'."
+    if isinstance(error, ForbiddenError) and "admin" not in text:
+        return f"{text} Run '{PROG} whoami' to see what your role may do."
+    if isinstance(error, ServerError):
+        return f"{text} Try again later, or tell the server's admin."
+    return text
+
+
+def _password_prompt(out: Output):
+    """``getpass`` when stdin is a terminal (else ``None``); what is typed is kept out of all output."""
+    if not _stdin_is_tty():
+        return None
+
+    def prompt(text: str) -> str:
+        password = getpass.getpass(text)
+        out.secrets.append(password)
+        return password
+
+    return prompt
+
+
+def _open_tui(settings: Settings, out: Output) -> int:
+    if not (_stdin_is_tty() and _stdout_is_tty()):
+        raise UsageError(f"The inbox needs a terminal. For scripts use a subcommand, like '{PROG} list'")
+    backend = open_backend(settings, password_prompt=_password_prompt(out))
+    if settings.is_embedded:
+        out.note(f"using the embedded inbox at {backend.info.location} ({settings.embedded_reason})")
+    from app.ui.app import InboxApp  # Textual is imported only to open the TUI
+
+    app = InboxApp(backend, settings)
+
+    async def run_app() -> None:
+        # What App.run() does, plus closing the backend on the loop its connections belong to.
+        try:
+            await app.run_async()
+        finally:
+            await backend.aclose()
+
+    asyncio.run(run_app())
+    return_code = getattr(app, "return_code", None)
+    return int(return_code or 0)
+
+
+def _run(argv: Sequence[str] | None, out: Output) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        out.error(f"{error}.")
+        return EXIT_USAGE
+    except SystemExit as done:  # --help, --version
+        return int(done.code or 0) if not isinstance(done.code, str) else EXIT_USAGE
+
+    token = getattr(args, "token", None)
+    if token:
+        out.secrets.append(token)
+    try:
+        settings = load_settings(
+            config=getattr(args, "config", None), url=getattr(args, "url", None), token=token,
+            profile=getattr(args, "profile", None), transport=getattr(args, "transport", None),
+            demo_size=getattr(args, "demo_size", None), embedded=getattr(args, "embedded", False))
+        out.secrets.extend(settings.secrets())
+        if args.command is None:
+            return _open_tui(settings, out)
+        if args.command == "send":
+            args.message_text = _read_message(args)
+        backend = open_backend(settings, password_prompt=_password_prompt(out))
+        if settings.is_embedded:
+            out.note(f"using the embedded inbox at {backend.info.location} ({settings.embedded_reason})")
+        return asyncio.run(run_command(backend, args, out))
+    except (ConfigError, ComposeError) as error:
+        out.error(str(error))
+        return EXIT_USAGE
+    except UsageError as error:
+        out.error(f"{error}.")
+        return EXIT_USAGE
+    except Declined as error:
+        out.error(f"{error}.")
+        return EXIT_FAILED
+    except InboxError as error:
+        out.error(describe(error))
+        return EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    _safe_streams()
+    out = Output()
+    try:
+        return _run(argv, out)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`): say nothing more, and keep Python from complaining at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_FAILED
+    except Exception as error:  # noqa: BLE001 - a bug: one line, the traceback only on request
+        if os.environ.get("DIRECTUS_INBOX_DEBUG"):
+            traceback.print_exc()
+        out.error(f"unexpected error ({type(error).__name__}: {error}). This is a bug; set "
+                  "DIRECTUS_INBOX_DEBUG=1 to see the traceback, and report it.")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,375 @@
+"""Settings: where the inbox lives and how to sign in, from flags, environment and a TOML file.
+
+The file is ``<user config dir>/directus-inbox/config.toml`` (``--config`` or
+``DIRECTUS_INBOX_CONFIG`` point elsewhere)::
+
+    default_profile = "work"      # optional
+    theme = "textual-dark"        # optional, any Textual theme name
+    [keymap]                      # optional: binding id -> keys (App.set_keymap)
+    archive = "e"
+    [profiles.work]
+    url = "https://cms.example.com"
+    token = "..."                 # or: email = "..." (password: prompt or DIRECTUS_PASSWORD)
+    transport = "rest"            # or "graphql"
+    timeout = 15
+
+Resolution, highest first: command-line flags (``--url --token --profile --transport``), the
+environment (``DIRECTUS_URL DIRECTUS_TOKEN DIRECTUS_EMAIL DIRECTUS_PASSWORD
+DIRECTUS_INBOX_PROFILE DIRECTUS_INBOX_TRANSPORT``), the profile (the one named, else
+``default_profile``), and with no URL anywhere the embedded inbox.
+
+Credentials are taken as a unit from the highest layer that has any (a token, or an e-mail):
+a ``--token`` is never paired with a profile's e-mail. A profile's credentials are only ever
+sent to that profile's own URL: when ``--url``/``DIRECTUS_URL`` points somewhere else, the
+profile's token, e-mail and password are left out (and the default profile is not used at all).
+
+Secrets are ``SecretStr``: they never appear in ``repr``/``str`` of the settings, nor in a
+``ConfigError`` (which names the file and line, and what to do, in one line).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+APP_NAME = "directus-inbox"
+CONFIG_ENV = "DIRECTUS_INBOX_CONFIG"
+TRANSPORTS = ("rest", "graphql")
+DEFAULT_TIMEOUT = 15.0
+
+Transport = Literal["rest", "graphql"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. ``str(error)`` is one line: what is wrong, what to do."""
+
+
+class Profile(BaseModel):
+    """One ``[profiles.NAME]`` table of the config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    token: SecretStr | None = None
+    email: str | None = None
+    password: SecretStr | None = None
+    transport: Transport = "rest"
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+
+
+class ConfigFile(BaseModel):
+    """The whole config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_profile: str | None = None
+    theme: str | None = None
+    keymap: dict[str, str] = Field(default_factory=dict)
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+
+
+class Settings(BaseModel):
+    """Everything the app needs to open an inbox; ``url is None`` means the embedded inbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    token: SecretStr | None = None
+    email: str | None = None
+    password: SecretStr | None = None
+    transport: Transport = "rest"
+    timeout: float = DEFAULT_TIMEOUT
+    theme: str | None = None
+    keymap: dict[str, str] = Field(default_factory=dict)
+    profile: str | None = None
+    demo_size: int | None = None
+    config_path: Path | None = None
+    embedded_reason: str = "no server configured"
+    """Why the embedded inbox is used (for the one line the CLI prints)."""
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.url is None
+
+    def secrets(self) -> list[str]:
+        """The secret values, so that output can be checked (or scrubbed) for them."""
+        return [secret.get_secret_value() for secret in (self.token, self.password)
+                if secret is not None and secret.get_secret_value()]
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None,
+                env: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+    """The config file to read, and whether it was asked for (then it must exist)."""
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit).expanduser(), True
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser(), True
+    return default_config_path(), False
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+def _line_of_table(text: str, *keys: str) -> int | None:
+    """The 1-based line of the table header ``[a.b]`` (quoted or bare keys), if it is there."""
+    parts = [rf"(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')" for key in keys]
+    pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(parts) + r"\s*\]")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _line_of_key(text: str, key: str, header: int | None = None) -> int | None:
+    """The 1-based line of ``key = ...`` in the table whose header is on line *header*
+    (``None``: the top level, before the first table)."""
+    pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    lines = text.splitlines()
+    for index in range(header or 0, len(lines)):
+        line = lines[index]
+        if line.lstrip().startswith("["):
+            break
+        if pattern.match(line):
+            return index + 1
+    return None
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def read_config(path: Path, *, must_exist: bool = False) -> tuple[ConfigFile, str]:
+    """The parsed file and its text; an empty config when it does not exist (and need not)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if must_exist:
+            raise ConfigError(f"The config file {path} does not exist. Create it, or fix the path given with "
+                              f"--config or {CONFIG_ENV}.") from None
+        return ConfigFile(), ""
+    except IsADirectoryError:
+        raise ConfigError(f"The config file {path} is a directory. Point --config or {CONFIG_ENV} at a "
+                          "TOML file.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise ConfigError(f"Cannot read the config file {path} ({reason}). Check its permissions and "
+                          "encoding (UTF-8).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        # The message ends with "(at line L, column C)"; it quotes no value from the file.
+        raise ConfigError(f"{path} is not valid TOML: {error}. Fix that line of the file.") from None
+    try:
+        return ConfigFile.model_validate(data), text
+    except ValidationError as error:
+        raise ConfigError(_explain(error, path, text)) from None
+
+
+def _explain(error: ValidationError, path: Path, text: str) -> str:
+    """One line for the first problem of a validation error, with no value from the file in it."""
+    problem = error.errors(include_input=False, include_url=False)[0]
+    loc = [str(part) for part in problem["loc"]]
+    kind = problem["type"]
+    line: int | None = None
+    table = "the top level"
+    key = loc[-1] if loc else ""
+    if loc[:1] == ["profiles"] and len(loc) >= 2:
+        header = _line_of_table(text, "profiles", loc[1])
+        table = f"[profiles.{loc[1]}]"
+        line = _line_of_key(text, loc[2], header) if len(loc) >= 3 and header else header
+    elif loc[:1] == ["keymap"]:
+        header = _line_of_table(text, "keymap")
+        table = "[keymap]"
+        line = _line_of_key(text, loc[1], header) if len(loc) >= 2 and header else header
+    elif loc:
+        line = _line_of_key(text, loc[0])
+    where = _where(path, line)
+    if kind == "extra_forbidden":
+        known = {"[profiles": "url, token, email, password, transport, timeout"}.get(
+            table.split(".")[0], "default_profile, theme, [keymap], [profiles.NAME]")
+        return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {known}."
+    if loc[-1:] == ["transport"]:
+        return f"{where}: transport must be \"rest\" or \"graphql\". Fix it in {table}."
+    if loc[-1:] == ["timeout"]:
+        return f"{where}: timeout must be a positive number of seconds. Fix it in {table}."
+    if loc[:1] == ["keymap"]:
+        return (f"{where}: every [keymap] entry must be a binding id = \"keys\" string. Fix the entry "
+                f"'{key}'.")
+    if loc[:1] == ["profiles"] and len(loc) == 2:
+        return f"{where}: profiles.{loc[1]} must be a table. Write it as [profiles.{loc[1]}]."
+    return f"{where}: '{'.'.join(loc)}' is not valid ({problem['msg'].lower()}). Fix it in {table}."
+
+
+# --- resolution ----------------------------------------------------------------------------------
+
+def _same_server(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
+def check_url(url: str, source: str) -> str:
+    """The URL without trailing slash, or ``ConfigError`` saying what is wrong with it."""
+    cleaned = url.strip()
+    if not cleaned:
+        raise ConfigError(f"The server URL from {source} is empty. Give the Directus URL, like "
+                          "https://cms.example.com.")
+    try:
+        parts = urlsplit(cleaned)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"The server URL from {source} is not a valid URL. Give the Directus URL, like "
+                          "https://cms.example.com.") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ConfigError(f"The server URL from {source} must start with http:// or https://. Give the "
+                          "Directus URL, like https://cms.example.com.")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"The server URL from {source} contains credentials. Remove them from the URL and "
+                          "use a token (or e-mail and password) instead.")
+    if not parts.hostname:
+        raise ConfigError(f"The server URL from {source} has no host. Give the Directus URL, like "
+                          "https://cms.example.com.")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"The server URL from {source} has a query or fragment. Give only the Directus base "
+                          "URL, like https://cms.example.com.")
+    return cleaned.rstrip("/")
+
+
+def _secret(value: str | None) -> SecretStr | None:
+    return SecretStr(value) if value else None
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def load_settings(*, config: str | os.PathLike[str] | None = None, url: str | None = None,
+                  token: str | None = None, profile: str | None = None, transport: str | None = None,
+                  demo_size: int | None = None, embedded: bool = False,
+                  env: Mapping[str, str] | None = None) -> Settings:
+    """Resolve the settings: flags (the keyword arguments) > *env* > profile > embedded."""
+    env = os.environ if env is None else env
+    path, must_exist = config_path(config, env)
+    file, text = read_config(path, must_exist=must_exist)
+
+    env_url = _text(env.get("DIRECTUS_URL"))
+    env_token = _text(env.get("DIRECTUS_TOKEN"))
+    env_email = _text(env.get("DIRECTUS_EMAIL"))
+    env_password = env.get("DIRECTUS_PASSWORD") or None
+    env_profile = _text(env.get("DIRECTUS_INBOX_PROFILE"))
+    env_transport = _text(env.get("DIRECTUS_INBOX_TRANSPORT"))
+    url, token, profile, transport = _text(url), _text(token), _text(profile), _text(transport)
+
+    # Which profile, and was it asked for by name?
+    if profile:
+        profile_name, profile_source = profile, "--profile"
+    elif env_profile:
+        profile_name, profile_source = env_profile, "DIRECTUS_INBOX_PROFILE"
+    elif file.default_profile:
+        profile_name, profile_source = file.default_profile, "default_profile"
+    else:
+        profile_name, profile_source = None, None
+    chosen: Profile | None = None
+    if profile_name is not None:
+        chosen = file.profiles.get(profile_name)
+        if chosen is None:
+            known = ", ".join(sorted(file.profiles)) or "none"
+            line = _line_of_key(text, "default_profile") if profile_source == "default_profile" else None
+            where = _where(path, line)
+            raise ConfigError(f"There is no profile '{profile_name}' (from {profile_source}) in {where} "
+                              f"(profiles: {known}). Add [profiles.{profile_name}] to the file, or choose "
+                              "another with --profile.")
+
+    common = dict(theme=file.theme, keymap=dict(file.keymap), config_path=path)
+
+    # The demo and --embedded win over any server (they are flags, the highest layer).
+    if demo_size is not None or embedded:
+        if url or token:
+            raise ConfigError("--demo-size and --embedded open the embedded inbox, so --url and --token make no "
+                              "sense with them. Leave out one or the other.")
+        reason = "--demo-size" if demo_size is not None else "--embedded"
+        return Settings(demo_size=demo_size, embedded_reason=f"asked for with {reason}", **common)
+
+    override_url, url_source = (url, "--url") if url else (env_url, "DIRECTUS_URL") if env_url else (None, None)
+    if chosen is not None and override_url and not _same_server(override_url, chosen.url):
+        if profile_source == "default_profile":
+            # The default profile is for its own server: an explicit other URL leaves it out.
+            chosen, profile_name = None, None
+        else:
+            # A named profile still gives transport and timeout, never its credentials.
+            chosen = chosen.model_copy(update={"token": None, "email": None, "password": None})
+
+    profile_where = ""
+    if chosen is not None:
+        profile_where = f"profile '{profile_name}' in {_where(path, _line_of_table(text, 'profiles', profile_name))}"
+
+    final_url = override_url or (chosen.url if chosen else None)
+    if final_url is None:
+        if chosen is not None:
+            raise ConfigError(f"The {profile_where} has no url. Add url = \"https://...\" to "
+                              f"[profiles.{profile_name}], or pass --url.")
+        if token or env_token or env_email:
+            source = "--token" if token else "DIRECTUS_TOKEN" if env_token else "DIRECTUS_EMAIL"
+            raise ConfigError(f"{source} is set but no server URL is. Pass --url or set DIRECTUS_URL (or "
+                              "configure a profile).")
+        return Settings(**common)
+    final_url = check_url(final_url, url_source or profile_where)
+
+    # Credentials, as a unit from the highest layer that has any.
+    cred_token: str | None = None
+    cred_email: str | None = None
+    cred_password: str | None = None
+    if token:
+        cred_token = token
+    elif env_token or env_email:
+        cred_token, cred_email = env_token, None if env_token else env_email
+    elif chosen is not None and (chosen.token or chosen.email):
+        cred_token = chosen.token.get_secret_value().strip() if chosen.token else None
+        cred_email = None if cred_token else _text(chosen.email)
+        if cred_email and chosen.password:
+            cred_password = chosen.password.get_secret_value()
+    if cred_email and env_password:
+        cred_password = env_password
+    if not cred_token and not cred_email:
+        where = url_source if override_url else profile_where
+        raise ConfigError(f"No credentials for {final_url} (from {where}). Set a token (--token, "
+                          "DIRECTUS_TOKEN, or token = \"...\" in the profile) or an e-mail (DIRECTUS_EMAIL, or "
+                          "email = \"...\" in the profile).")
+
+    if transport:
+        final_transport, transport_source = transport, "--transport"
+    elif env_transport:
+        final_transport, transport_source = env_transport, "DIRECTUS_INBOX_TRANSPORT"
+    else:
+        final_transport = chosen.transport if chosen else "rest"
+        transport_source = profile_where
+    if final_transport.lower() not in TRANSPORTS:
+        raise ConfigError(f"The transport from {transport_source} must be rest or graphql. Fix it, or leave it "
+                          "out for rest.")
+
+    return Settings(
+        url=final_url,
+        token=_secret(cred_token),
+        email=cred_email,
+        password=_secret(cred_password),
+        transport=final_transport.lower(),  # type: ignore[arg-type]
+        timeout=chosen.timeout if chosen else DEFAULT_TIMEOUT,
+        profile=profile_name if chosen is not None else None,
+        **common,
+    )
