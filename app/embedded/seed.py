@@ -63,9 +63,9 @@ MENTION_EXAMPLE: dict[str, str] = {
     "recipient": CURRENT_USER.id,
     "sender": MENTION_SENDER.id,
     "subject": "You were mentioned in articles",
-    # Verbatim from the reference page's JSON, including its "\n\r" (a carriage return before
-    # "ijk@directus.io"): a terminal client has to cope with such control characters anyway.
-    "message": "\nHello admin@example.com,\n\rijk@directus.io has mentioned you in a comment:\n\n"
+    # The reference page's JSON, with its one typo mended: it reads "\n\rijk@directus.io", where
+    # the "\r" swallowed the "r" of rijk@directus.io (Directus itself writes a blank line there).
+    "message": "\nHello admin@example.com,\n\nrijk@directus.io has mentioned you in a comment:\n\n"
                "> Hello <em>admin@example.com</em>!\n\n"
                "<a href=\"http://localhost:8080/admin/content/articles/1\">Click here to view.</a>\n",
     "collection": "articles",

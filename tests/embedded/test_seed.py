@@ -41,9 +41,10 @@ def rows():
     return as_dicts(demo.generate(3000, NOW))
 
 
-def test_the_mention_example_is_verbatim():
-    for key in ("status", "subject", "message", "collection", "item"):
+def test_the_mention_example_is_the_reference_one_with_its_typo_mended():
+    for key in ("status", "subject", "collection", "item"):
         assert demo.MENTION_EXAMPLE[key] == REFERENCE_EXAMPLE[key]
+    assert demo.MENTION_EXAMPLE["message"] == REFERENCE_EXAMPLE["message"].replace("\n\rijk", "\n\nrijk")
     assert demo.MENTION_EXAMPLE["recipient"] == REFERENCE_EXAMPLE["recipient"].lower() == demo.CURRENT_USER.id
     assert demo.MENTION_EXAMPLE["sender"] == REFERENCE_EXAMPLE["sender"] == demo.MENTION_SENDER.id
 
@@ -51,7 +52,7 @@ def test_the_mention_example_is_verbatim():
 def test_the_mention_example_is_the_newest(rows):
     newest = rows[-1]
     assert newest["subject"] == "You were mentioned in articles"
-    assert newest["message"] == REFERENCE_EXAMPLE["message"]
+    assert newest["message"] == demo.MENTION_EXAMPLE["message"]
     assert (newest["collection"], newest["item"], newest["status"]) == ("articles", "1", "inbox")
     assert newest["timestamp"] == "2026-11-22T15:04:05.123Z"
     assert all(row["timestamp"] < newest["timestamp"] for row in rows[:-1])
@@ -62,7 +63,7 @@ async def test_the_app_opens_on_the_mention_example(tmp_path):
     try:
         page = await inbox.list(Query(status="inbox", mine=True))
         first = page.items[0]
-        assert first.subject == REFERENCE_EXAMPLE["subject"] and first.message == REFERENCE_EXAMPLE["message"]
+        assert first.subject == REFERENCE_EXAMPLE["subject"] and first.message == demo.MENTION_EXAMPLE["message"]
         assert first.id == 40 and first.sender == demo.MENTION_SENDER.id
         assert page.total_count == 40
     finally:
