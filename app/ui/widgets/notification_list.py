@@ -1,0 +1,455 @@
+"""The list of one tab's notifications: a line-API widget over a sparse cache of server pages.
+
+Only visible rows are drawn (``render_line``), each from a small LRU cache of strips, the way
+toolong's ``LogLines`` does it; the widget never holds more than the pages the user has looked at.
+When the view or the cursor comes near rows whose page is not loaded, it posts ``PagesNeeded``;
+the app fetches them in a worker and hands them back with ``page_loaded``. The widget itself never
+touches the network.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from app.models import ARCHIVED, INBOX, Notification
+from app.sanitize import clean_line
+from app.timefmt import relative_time
+from app.ui.page_cache import PageCache, Removal
+from app.ui.user_names import UserNames
+
+PREFETCH_ROWS = 25
+"""Load the next page when the cursor or the view comes this close to rows not loaded yet."""
+
+MARK_SELECTED = "● "
+MARK_NONE = "  "
+TIME_WIDTH = 8
+GAP = " "
+
+
+class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
+    """One tab's notifications, newest first (or oldest), with a cursor and a selection.
+
+    It inherits no scrolling keys: the arrows, page keys, home and end move the cursor (the app's
+    bindings), and the view follows."""
+
+    COMPONENT_CLASSES = {
+        "notification-list--cursor",
+        "notification-list--selected",
+        "notification-list--sender",
+        "notification-list--meta",
+        "notification-list--status",
+        "notification-list--placeholder",
+        "notification-list--message",
+    }
+
+    class PagesNeeded(Message):
+        """Rows near the view or the cursor are on pages that are not loaded."""
+
+        def __init__(self, notification_list: NotificationList, pages: set[int], generation: int) -> None:
+            super().__init__()
+            self.notification_list = notification_list
+            self.pages = pages
+            self.generation = generation
+
+    class CursorMoved(Message):
+        """The notification under the cursor changed (``None``: no row, or not loaded yet)."""
+
+        def __init__(self, notification_list: NotificationList, notification: Notification | None) -> None:
+            super().__init__()
+            self.notification_list = notification_list
+            self.notification = notification
+
+    class SelectionChanged(Message):
+        def __init__(self, notification_list: NotificationList) -> None:
+            super().__init__()
+            self.notification_list = notification_list
+
+    def __init__(self, tab: str, *, names: UserNames, clock: Callable[[], datetime], tz: tzinfo | None,
+                 empty_text: str, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tab = tab
+        self.names = names
+        self.clock = clock
+        self.tz = tz
+        self.cache = PageCache()
+        self.cursor = 0
+        self.selected: set[int] = set()
+        self.all_matching = False
+        """Every notification matching the list's query is selected, loaded or not."""
+        self.generation = 0
+        """Bumped whenever answers to earlier page requests would no longer fit the cache."""
+        self.pending: set[int] = set()
+        self.mutations = 0
+        """Operations in flight: while any is, the server's paging is in flux and no page is asked for."""
+        self.reloading = False
+        self.problem: str | None = None
+        """Why the list could not be loaded, shown in place of the rows."""
+        self.empty_text = empty_text
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._reported: Notification | None = None
+
+    # --- what the rest of the app reads --------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self.cache)
+
+    @property
+    def current(self) -> Notification | None:
+        return self.cache.get(self.cursor)
+
+    def targets(self) -> list[int] | None:
+        """The ids an action applies to: the selection, else the cursor's row; ``None`` means
+        every notification matching the list (the ids are then fetched from the server)."""
+        if self.all_matching:
+            return None
+        if self.selected:
+            return sorted(self.selected)
+        current = self.current
+        return [current.id] if current is not None else []
+
+    # --- rendering --------------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_focus(self, event: events.Focus) -> None:
+        self.redraw()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.redraw()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if len(self.cache) == 0:
+            lines = self._message_lines(width)
+            if y < len(lines):
+                style = base + self.get_component_rich_style("notification-list--message")
+                return Strip([Segment(set_cell_size(lines[y], width), style)], width)
+            return Strip.blank(width, base)
+        row = int(self.scroll_y) + y
+        if row >= len(self.cache):
+            return Strip.blank(width, base)
+        notification = self.cache.get(row)
+        if notification is None:
+            style = base + self.get_component_rich_style("notification-list--placeholder")
+            return Strip([Segment(set_cell_size(f"{MARK_NONE}loading…", width), style)], width)
+        return self._row_strip(notification, row, width, base)
+
+    def _message_lines(self, width: int) -> list[str]:
+        if self.problem is not None:
+            text = f"Could not load the notifications.\n\n{self.problem}\n\nPress ctrl+r to try again."
+        elif not self.cache.known:
+            text = "Loading…"
+        else:
+            text = self.empty_text
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            lines.extend(textwrap.wrap(paragraph, max(10, width - 2)) or [""])
+        return [f" {line}" for line in lines]
+
+    def _row_strip(self, notification: Notification, row: int, width: int, base: Style) -> Strip:
+        is_cursor = row == self.cursor
+        selected = self.all_matching or notification.id in self.selected
+        when = relative_time(notification.timestamp, self.clock(), self.tz)
+        key = (notification.id, notification.status, notification.subject, notification.collection, when,
+               width, is_cursor, selected, self.has_focus, self.names.version)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._build_row(notification, when, width, base, is_cursor=is_cursor, selected=selected)
+            self._strips[key] = strip
+        return strip
+
+    def _build_row(self, notification: Notification, when: str, width: int, base: Style, *,
+                   is_cursor: bool, selected: bool) -> Strip:
+        # Column styles are partial (only what the TCSS sets), so the row's background shows
+        # through them; selection, then the cursor, go on top.
+        def cell(component: str | None = None) -> Style:
+            style = base
+            if component is not None:
+                style += self.get_component_rich_style(component, partial=True)
+            if selected:
+                style += self.get_component_rich_style("notification-list--selected", partial=True)
+            if is_cursor:
+                style += self.get_component_rich_style("notification-list--cursor")
+            return style
+
+        row_style = cell()
+        meta = cell("notification-list--meta")
+        sender_width, collection_width = column_widths(width)
+        fixed = len(MARK_NONE) + sender_width + len(GAP) + len(GAP) + TIME_WIDTH
+        if collection_width:
+            fixed += collection_width + len(GAP)
+        subject_width = max(1, width - fixed)
+        segments = [
+            Segment(MARK_SELECTED if selected else MARK_NONE, row_style),
+            Segment(fit(self.names.label(notification.sender), sender_width),
+                    cell("notification-list--sender")),
+            Segment(GAP, row_style),
+        ]
+        subject = clean_line(notification.subject) or "(no subject)"
+        if notification.status not in (INBOX, ARCHIVED):
+            tag = f"[{clean_line(notification.status) or 'no status'}] "
+            tag = fit(tag, min(cell_len(tag), subject_width))
+            segments.append(Segment(tag, cell("notification-list--status")))
+            subject_width -= cell_len(tag)
+        segments.append(Segment(fit(subject, subject_width), row_style))
+        if collection_width:
+            segments.append(Segment(GAP, row_style))
+            segments.append(Segment(fit(clean_line(notification.collection), collection_width), meta))
+        segments.append(Segment(GAP, row_style))
+        segments.append(Segment(when.rjust(TIME_WIDTH)[:TIME_WIDTH], meta))
+        return Strip(segments).adjust_cell_length(width, row_style)
+
+    # --- paging -----------------------------------------------------------------------------------
+    def _sync_size(self) -> None:
+        self.virtual_size = Size(0, len(self.cache))
+        self.cursor = max(0, min(self.cursor, len(self.cache) - 1))
+        self._strips.clear()
+        self.refresh()
+
+    def _view_rows(self) -> tuple[int, int]:
+        top = int(self.scroll_y)
+        return top, top + max(1, self.scrollable_content_region.height)
+
+    def request_missing_pages(self) -> None:
+        """Ask for the pages the view and the cursor's neighbourhood need, if any are missing."""
+        if self.mutations or self.reloading:
+            return
+        top, bottom = self._view_rows()
+        wanted = (self.cache.pages_for(top - PREFETCH_ROWS, bottom + PREFETCH_ROWS)
+                  | self.cache.pages_for(self.cursor - PREFETCH_ROWS, self.cursor + PREFETCH_ROWS))
+        missing = self.cache.missing(wanted)
+        if not missing or missing <= self.pending:
+            return
+        self.pending = missing
+        self.post_message(self.PagesNeeded(self, missing, self.generation))
+
+    def page_loaded(self, generation: int, page: int, items: list[Notification], filter_count: int) -> None:
+        if generation != self.generation:
+            return
+        self.problem = None
+        self.pending.discard(page)
+        self.cache.store(page, items, filter_count)
+        self._sync_size()
+        self._report_cursor()
+        self.request_missing_pages()
+
+    def page_failed(self, generation: int, error: str) -> None:
+        if generation != self.generation:
+            return
+        self.pending.clear()
+        if not self.cache.known:
+            self.problem = error
+            self.refresh()
+
+    def reset(self) -> None:
+        """Start again from the first row (a new search or sort order)."""
+        self.generation += 1
+        self.cache.clear()
+        self.pending.clear()
+        self.reloading = False
+        self.problem = None
+        self.cursor = 0
+        self.selected.clear()
+        self.all_matching = False
+        self.scroll_to(y=0, animate=False)
+        self._sync_size()
+        self._report_cursor()
+        self.request_missing_pages()
+
+    def begin_reload(self) -> tuple[int, set[int]]:
+        """Start a refresh that keeps the view: the generation of the answer, and the pages it needs.
+
+        The rows on screen stay until the fresh pages arrive. Rows as shown are the server's rows
+        as it holds them now (optimistic removals included), so plain page arithmetic applies."""
+        self.generation += 1
+        self.pending.clear()
+        self.reloading = True
+        size = self.cache.page_size
+        top, bottom = self._view_rows()
+        rows = [top, bottom + PREFETCH_ROWS, self.cursor, self.cursor + PREFETCH_ROWS]
+        last = max(0, len(self.cache) - 1)
+        pages = {min(row, last) // size for row in rows}
+        return self.generation, set(range(min(pages), max(pages) + 1))
+
+    def reloaded(self, generation: int, pages: dict[int, list[Notification]], filter_count: int) -> None:
+        if generation != self.generation:
+            return
+        self.reloading = False
+        self.problem = None
+        current = self.current
+        self.cache.replace(pages, filter_count)
+        # Stay on the same notification when rows came or went above it.
+        row = self.cache.row_of(current.id) if current is not None else None
+        if row is not None:
+            self.cursor = row
+        self._sync_size()
+        self._scroll_to_cursor()
+        self._report_cursor()
+        self.request_missing_pages()
+
+    def reload_failed(self, generation: int, error: str) -> None:
+        if generation != self.generation:
+            return
+        self.reloading = False
+        if not self.cache.known:
+            self.problem = error
+            self.refresh()
+
+    # --- optimistic changes -----------------------------------------------------------------------
+    def take_out(self, ids: list[int] | None) -> Removal:
+        """Remove rows at once, before the server confirms; the cursor stays on the row after them."""
+        self.generation += 1
+        self.pending.clear()
+        self.mutations += 1
+        removal = self.cache.hide_all() if ids is None else self.cache.remove(ids)
+        removal.selection = set(self.selected)
+        self.cursor -= removal.rows_above(self.cursor)
+        self.selected.clear()
+        self.all_matching = False
+        self._sync_size()
+        self._report_cursor()
+        self.post_message(self.SelectionChanged(self))
+        return removal
+
+    def put_back(self, removal: Removal) -> None:
+        """The server refused: show the rows again, where they were."""
+        self.cache.restore(removal)
+        self.cursor = removal.row_before_removal(self.cursor)
+        self.selected = set(removal.selection)
+        self.all_matching = removal.everything
+        self._sync_size()
+        self._report_cursor()
+        self.post_message(self.SelectionChanged(self))
+
+    def finish_change(self) -> bool:
+        """One operation is over; ``True`` when none is left in flight (time to reload)."""
+        self.mutations = max(0, self.mutations - 1)
+        return self.mutations == 0
+
+    # --- cursor -----------------------------------------------------------------------------------
+    def move_cursor(self, row: int) -> None:
+        if len(self.cache) == 0:
+            return
+        self.cursor = max(0, min(row, len(self.cache) - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+        self._report_cursor()
+        self.request_missing_pages()
+
+    def move_cursor_by(self, rows: int) -> None:
+        self.move_cursor(self.cursor + rows)
+
+    def page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top, bottom = self._view_rows()
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= bottom:
+            self.scroll_to(y=self.cursor - (bottom - top) + 1, animate=False)
+
+    def _report_cursor(self) -> None:
+        current = self.current
+        if current is not self._reported:
+            self._reported = current
+            self.post_message(self.CursorMoved(self, current))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.request_missing_pages()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self.request_missing_pages()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or len(self.cache) == 0:
+            return
+        row = int(self.scroll_y) + offset.y
+        if row >= len(self.cache):
+            return
+        self.move_cursor(row)
+        if offset.x < len(MARK_NONE):
+            self.toggle(row)
+
+    # --- selection --------------------------------------------------------------------------------
+    def toggle(self, row: int | None = None) -> bool:
+        """Select or unselect a row (the cursor's by default); ``False`` if it is not loaded yet."""
+        notification = self.cache.get(self.cursor if row is None else row)
+        if notification is None:
+            return False
+        if self.all_matching:
+            # Leaving "all matching" for a hand-made selection: start from what is loaded.
+            self.all_matching = False
+            self.selected = {loaded.id for loaded in self.cache.loaded()}
+        self.selected ^= {notification.id}
+        self._selection_changed()
+        return True
+
+    def select_loaded(self) -> int:
+        self.all_matching = False
+        self.selected = {notification.id for notification in self.cache.loaded()}
+        self._selection_changed()
+        return len(self.selected)
+
+    @property
+    def everything_loaded_is_selected(self) -> bool:
+        loaded = {notification.id for notification in self.cache.loaded()}
+        return bool(loaded) and loaded <= self.selected
+
+    def select_all_matching(self) -> None:
+        self.all_matching = True
+        self.selected.clear()
+        self._selection_changed()
+
+    def clear_selection(self) -> bool:
+        """Unselect everything; ``False`` if nothing was selected."""
+        if not self.selected and not self.all_matching:
+            return False
+        self.selected.clear()
+        self.all_matching = False
+        self._selection_changed()
+        return True
+
+    def _selection_changed(self) -> None:
+        self.refresh()
+        self.post_message(self.SelectionChanged(self))
+
+    def redraw(self) -> None:
+        """Draw again (names learnt, a minute passed)."""
+        self._strips.clear()
+        self.refresh()
+
+
+def column_widths(width: int) -> tuple[int, int]:
+    """(sender, collection) widths for a list this wide; the collection goes when space is short."""
+    if width >= 100:
+        return 20, 14
+    if width >= 60:
+        return 16, 10
+    return 12, 0
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` cells: padded, or cut with an ellipsis."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"

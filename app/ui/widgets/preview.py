@@ -1,0 +1,113 @@
+"""The preview pane: who sent the notification under the cursor, when, about what, and its message.
+
+The header is built from cleaned server strings as ``Content`` (never parsed as markup); the
+message goes through ``app.message.to_markdown`` into Textual's ``Markdown`` widget, whose links
+are handed to the app (``LinkClicked``) rather than opened blindly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import tzinfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Markdown, Static
+
+from app.message import to_markdown
+from app.models import ARCHIVED, INBOX, Notification, UserRef
+from app.sanitize import clean_line
+from app.timefmt import local_time
+from app.ui.user_names import UserNames
+
+LABEL_WIDTH = 6
+SETTLE_DELAY = 0.05
+"""Seconds the cursor must rest on a notification before its message is laid out."""
+
+
+class Preview(VerticalScroll, can_focus=True):
+    """The notification under the cursor. Focus it (enter) to scroll a long message."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False),
+        Binding("k", "scroll_up", "Scroll up", show=False),
+    ]
+
+    def __init__(self, *, names: UserNames, tz: tzinfo | None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.names = names
+        self.tz = tz
+        self.notification: Notification | None = None
+        self._item_url: str | None = None
+        self._no_link_reason = ""
+        self._markdown: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Nothing to show."), id="preview-header")
+        yield Markdown(id="preview-body", open_links=False)
+
+    def show(self, notification: Notification | None, *, item_url: str | None, no_link_reason: str,
+             empty_text: str = "Nothing to show.") -> None:
+        self.notification = notification
+        self._item_url = item_url
+        self._no_link_reason = no_link_reason
+        header = self.query_one("#preview-header", Static)
+        if notification is None:
+            header.update(Content(empty_text))
+            self._render_message("")
+            return
+        self.refresh_names()
+        self._render_message(to_markdown(notification.message) or "*No message.*")
+        self.scroll_home(animate=False)
+
+    def refresh_names(self) -> None:
+        """Draw the header again (also when names for its user ids were learnt)."""
+        if self.notification is not None:
+            self.query_one("#preview-header", Static).update(header_content(
+                self.notification, self.names, tz=self.tz, item_url=self._item_url,
+                no_link_reason=self._no_link_reason))
+
+    def _render_message(self, markdown: str) -> None:
+        if markdown != self._markdown:
+            self._markdown = markdown
+            self._update_markdown(markdown)
+
+    @work(exclusive=True, group="preview-markdown")
+    async def _update_markdown(self, markdown: str) -> None:
+        # Laying out a message takes a while; while the cursor runs down the list (a held j),
+        # each move cancels this worker (exclusive) before it gets that far.
+        await asyncio.sleep(SETTLE_DELAY)
+        await self.query_one("#preview-body", Markdown).update(markdown)
+
+
+def header_content(notification: Notification, names: UserNames, *, tz: tzinfo | None, item_url: str | None,
+                   no_link_reason: str) -> Content:
+    """The preview's header lines. Every server string is cleaned and kept as plain text."""
+    subject = clean_line(notification.subject) or "(no subject)"
+    lines: list[Content] = [Content.assemble((subject, "bold"))]
+
+    def field(label: str, *value: str | tuple[str, str]) -> None:
+        lines.append(Content.assemble((f"{label:<{LABEL_WIDTH}} ", "$text-muted"), *value))
+
+    field("From", person(notification.sender, names))
+    field("To", person(notification.recipient, names))
+    field("Date", local_time(notification.timestamp, tz))
+    if notification.status not in (INBOX, ARCHIVED):
+        field("Status", (clean_line(notification.status) or "none", "$text-warning"))
+    if notification.collection or notification.item:
+        reference = " · ".join(clean_line(part) for part in (notification.collection, notification.item) if part)
+        field("Item", reference)
+        field("", (item_url, "underline") if item_url else (no_link_reason, "$text-muted"))
+    return Content("\n").join(lines)
+
+
+def person(ref: UserRef | None, names: UserNames) -> str:
+    if ref is None:
+        return "system (no sender)"
+    user = names.user(ref)
+    if user is None:
+        return names.label(ref)
+    return clean_line(user.label) or names.label(ref)

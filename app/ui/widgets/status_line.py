@@ -1,0 +1,26 @@
+"""The line under the list: selection, search, sort order, position, and bulk progress."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import ProgressBar, Static
+
+
+class StatusLine(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-text")
+        yield ProgressBar(id="status-progress", show_eta=False)
+
+    def show(self, text: Content) -> None:
+        # One line of fixed size: no need to lay the screen out again (this runs on every move).
+        self.query_one("#status-text", Static).update(text, layout=False)
+
+    def show_progress(self, done: int, total: int) -> None:
+        bar = self.query_one("#status-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=total, progress=done)
+
+    def hide_progress(self) -> None:
+        self.query_one("#status-progress", ProgressBar).display = False

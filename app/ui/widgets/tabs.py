@@ -1,0 +1,29 @@
+"""The two tabs over the list, Inbox and Archived, each with the server's count."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Tab, Tabs
+
+from app.models import ARCHIVED, INBOX
+
+TAB_TITLES = {INBOX: "Inbox", ARCHIVED: "Archived"}
+
+
+class FolderTab(Tab):
+    def on_resize(self, event: events.Resize) -> None:
+        # Tabs moves its underline as soon as a label changes, which can be before the tab has
+        # its new width ("Inbox" -> "Inbox 1,234"); telling it again once the width is known
+        # keeps the underline as wide as the label.
+        self.post_message(self.Relabelled(self))
+
+
+class FolderTabs(Tabs, can_focus=False):
+    """Switched with keys (tab, 1, 2) or a click; the list keeps the focus."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(*(FolderTab(title, id=tab) for tab, title in TAB_TITLES.items()), active=INBOX, id=id)
+
+    def set_count(self, tab: str, count: int | None) -> None:
+        shown = "…" if count is None else f"{count:,}"
+        self.get_tab(tab).label = f"{TAB_TITLES[tab]} {shown}"

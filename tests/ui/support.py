@@ -1,0 +1,130 @@
+"""What the TUI tests share: inboxes with fixed data, a fixed clock, and ways to wait and to look.
+
+``seeded_inbox`` fills an embedded inbox with the demo data of ``app.embedded.seed`` dated relative
+to ``FIXED_NOW``, and the app is given the same clock and UTC, so what the screen shows ("3m",
+"Sat 14 Mar 2026, 09:30 UTC") is the same on every run: snapshots can compare it.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.console import Console
+from textual.geometry import Region
+from textual.message import Message
+from textual.pilot import Pilot
+
+from app.config import Settings
+from app.embedded import EmbeddedBackend
+from app.embedded import seed as demo
+from app.embedded.store import SCHEMA
+from app.models import Page, Query
+from app.ui.app import InboxApp
+
+FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
+MENTION_SUBJECT = demo.MENTION_EXAMPLE["subject"]
+SIZE = (120, 40)
+
+
+def seeded_inbox(path: Path, count: int, backend_class: type[EmbeddedBackend] = EmbeddedBackend
+                 ) -> EmbeddedBackend:
+    """An embedded inbox holding ``count`` demo notifications, the newest dated ``FIXED_NOW``
+    (``count=0``: the demo users and an empty inbox)."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SCHEMA)
+        demo.seed(conn, count, now=FIXED_NOW)
+    return backend_class(path)
+
+
+class CountingBackend(EmbeddedBackend):
+    """The embedded inbox, remembering every list query it answered (to prove paging is lazy)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.list_queries: list[Query] = []
+
+    async def list(self, query: Query) -> Page:
+        self.list_queries.append(query)
+        return await super().list(query)
+
+
+def inbox_app(backend, settings: Settings | None = None) -> InboxApp:
+    app = InboxApp(backend, settings or Settings(), clock=lambda: FIXED_NOW, tz=timezone.utc)
+    # The tabs' underline glides to a new width when a count arrives; a snapshot must not catch
+    # it half-way.
+    app.animation_level = "none"
+    return app
+
+
+def run(app: InboxApp, size: tuple[int, int] = SIZE, messages: list[Message] | None = None):
+    """``app.run_test`` with the toasts on (a test run leaves them out unless asked); every
+    message the app handles is appended to ``messages`` if given."""
+    return app.run_test(size=size, notifications=True,
+                        message_hook=messages.append if messages is not None else None)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no worker runs and the screen has stopped changing (the messages the workers
+    posted are handled, and what they set off, such as the tabs' underline, is drawn)."""
+    app = pilot.app
+    shown = None
+    for _ in range(100):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            now_shown = screen_text(app)
+            if now_shown == shown:
+                return
+            shown = now_shown
+    raise AssertionError("the app kept working (or changing the screen)")
+
+
+def screen_text(app: InboxApp) -> str:
+    """The text on the terminal, as the user reads it (toasts and dialogs included)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False)
+    # The same composition App.export_screenshot renders, as text rather than SVG.
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)
+
+
+def text_in(app: InboxApp, region: Region) -> str:
+    """The words shown in a region of the screen, wrapped lines joined, borders left out."""
+    lines = screen_text(app).splitlines()[region.y:region.bottom]
+    words = " ".join(_cells(line, region.x, region.right) for line in lines).translate(_BORDERS)
+    return " ".join(words.split())
+
+
+_BORDERS = str.maketrans(dict.fromkeys("▌▏█▀▄▁▔", " "))
+
+
+def _cells(line: str, start: int, end: int) -> str:
+    taken, position = [], 0
+    for character in line:
+        if start <= position < end:
+            taken.append(character)
+        position += cell_len(character)
+    return "".join(taken)
+
+
+def toasts(app: InboxApp) -> str:
+    """The notifications on screen, as text (each on one line)."""
+    return "\n".join(text_in(app, toast.region) for toast in app.screen.query("Toast"))
+
+
+def rows(app: InboxApp) -> list[str]:
+    """The visible rows of the list on screen, as text."""
+    notification_list = app.current_list
+    height = notification_list.scrollable_content_region.height
+    lines = (notification_list.render_line(y).text.rstrip() for y in range(height))
+    return [line for line in lines if line.strip()]
+
+
+def cursor_subject(app: InboxApp) -> str | None:
+    current = app.current_list.current
+    return current.subject if current is not None else None

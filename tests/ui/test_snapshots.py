@@ -1,0 +1,65 @@
+"""How the app looks: one snapshot per view, with fixed data, a fixed clock and UTC.
+
+Update with ``pytest tests/ui/test_snapshots.py --snapshot-update`` and look at the SVGs in
+``__snapshots__/`` before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.api import RestBackend, StaticToken
+from tests.ui.support import SIZE, inbox_app, seeded_inbox, settle
+
+UNREACHABLE = "http://127.0.0.1:9"
+"""The discard port: nothing listens there, so a connection is refused at once."""
+
+
+@pytest.fixture
+def demo_app(tmp_path):
+    return inbox_app(seeded_inbox(tmp_path / "inbox.sqlite3", 300))
+
+
+def pressing(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(pilot)
+
+    return run_before
+
+
+class TestMainView:
+    def test_inbox(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing())
+
+    def test_preview_of_the_mention_example(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("enter"))
+
+    def test_three_selected(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("j", "space", "space", "space"))
+
+    def test_archived_tab(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("2"))
+
+    def test_narrow_terminal(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=(80, 40), run_before=pressing())
+
+
+class TestDialogs:
+    def test_delete_dialog(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("space", "space", "d"))
+
+    def test_help(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("question_mark"))
+
+
+class TestStates:
+    def test_empty_inbox(self, snap_compare, tmp_path):
+        app = inbox_app(seeded_inbox(tmp_path / "empty.sqlite3", 0))
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing())
+
+    def test_server_down(self, snap_compare):
+        app = inbox_app(RestBackend(UNREACHABLE, StaticToken("x")))
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing())
