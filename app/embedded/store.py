@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS notifications (
     item TEXT
 );
 CREATE INDEX IF NOT EXISTS notifications_inbox ON notifications (recipient, status, timestamp);
+-- The Inbox tab is "status != archived", which the index above cannot order: without this one
+-- every page of a 100,000 inbox sorted the whole inbox (620 ms a page, 67 ms with it).
+CREATE INDEX IF NOT EXISTS notifications_mine ON notifications (recipient, timestamp, id);
 CREATE INDEX IF NOT EXISTS notifications_timestamp ON notifications (timestamp);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY NOT NULL,
