@@ -50,3 +50,26 @@ def test_the_wheel_ships_the_styles_and_the_console_script(tmp_path: Path):
     assert shipped_styles == {p.name for p in (ROOT / "styles").glob("*.tcss")}
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "directus-inbox = app.cli:main" in entry_points
+
+    # The app from the wheel (not the source tree) finds its styles and starts.
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = f"""
+import asyncio, sys
+sys.path.insert(0, {str(site)!r})
+from app.embedded import EmbeddedBackend
+from app.ui.app import InboxApp
+from app.ui.screens.compose import ComposeScreen
+
+async def main():
+    async with EmbeddedBackend({str(tmp_path / "inbox.sqlite3")!r}, seed=5) as backend:
+        app = InboxApp(backend)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+        print(*app.CSS_PATH, ComposeScreen.CSS_PATH, sep="\\n")
+asyncio.run(main())
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    css = run.stdout.split()
+    assert len(css) == 5 and all(path.startswith(str(site)) and Path(path).is_file() for path in css)

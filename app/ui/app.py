@@ -15,19 +15,17 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from textual import events, on, work
+from textual.message import Message
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Footer, Input, Markdown, Tabs
 
-import app as app_package
 from app.backend import BATCH_CHUNK, InboxBackend
 from app.config import Settings
 from app.errors import InboxError
@@ -43,7 +41,9 @@ from app.models import (
 )
 from app.sanitize import clean_line, safe_url
 from app.ui.commands import InboxCommands
+from app.ui.styles import style_file
 from app.ui.messages import (
+    WorkReport,
     ArchiveDone,
     ArchiveFailed,
     BulkProgress,
@@ -132,16 +132,6 @@ STYLESHEETS = ("app.tcss", "list.tcss", "preview.tcss", "dialogs.tcss")
 """The main view's styles; screens that load on demand (compose) bring their own."""
 
 
-def style_files() -> list[Path]:
-    """The TCSS files: in the wheel they are the package ``app.styles``; in a source checkout (or
-    an editable install, where that package does not exist) the top-level ``styles/`` folder."""
-    try:
-        folder = Path(str(files("app.styles")))
-    except ModuleNotFoundError:
-        folder = Path(app_package.__file__).resolve().parent.parent / "styles"
-    return [folder / name for name in STYLESHEETS]
-
-
 def plural(count: int, noun: str = "notification", nouns: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
@@ -166,7 +156,7 @@ class InboxApp(App[None]):
     """The inbox of the user the backend signs in as."""
 
     TITLE = "directus-inbox"
-    CSS_PATH = style_files()
+    CSS_PATH = [style_file(name) for name in STYLESHEETS]
     BINDINGS = KEYS
     COMMANDS = App.COMMANDS | {InboxCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
@@ -225,6 +215,13 @@ class InboxApp(App[None]):
         self.current_list.focus()
         self.set_interval(60, self._minute_passed)
         self._update_status()
+
+    async def _on_message(self, message: Message) -> None:
+        # A worker may finish while the app shuts down: Textual stops the app, removes the screens,
+        # then still delivers what is queued. A page arriving then has no list to go into.
+        if isinstance(message, WorkReport) and (self._exit or not self.is_running):
+            return
+        await super()._on_message(message)
 
     # --- helpers the actions share --------------------------------------------------------------
     def lists(self) -> list[NotificationList]:

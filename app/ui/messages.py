@@ -13,7 +13,11 @@ from app.models import Capabilities, Notification, User
 from app.ui.page_cache import Removal
 
 
-class SessionStarted(Message):
+class WorkReport(Message):
+    """What a worker reports. Once the app is closing, reports are dropped (see InboxApp)."""
+
+
+class SessionStarted(WorkReport):
     """The current user and what they may do are known."""
 
     def __init__(self, me: User, capabilities: Capabilities) -> None:
@@ -22,7 +26,7 @@ class SessionStarted(Message):
         self.capabilities = capabilities
 
 
-class SessionFailed(Message):
+class SessionFailed(WorkReport):
     """Who the user is could not be found out (server down, token refused)."""
 
     def __init__(self, error: InboxError) -> None:
@@ -30,7 +34,7 @@ class SessionFailed(Message):
         self.error = error
 
 
-class PageLoaded(Message):
+class PageLoaded(WorkReport):
     """One page of a list arrived."""
 
     def __init__(self, tab: str, generation: int, page_number: int, items: list[Notification],
@@ -43,7 +47,7 @@ class PageLoaded(Message):
         self.filter_count = filter_count
 
 
-class PageLoadFailed(Message):
+class PageLoadFailed(WorkReport):
     def __init__(self, tab: str, generation: int, error: InboxError) -> None:
         super().__init__()
         self.tab = tab
@@ -51,7 +55,7 @@ class PageLoadFailed(Message):
         self.error = error
 
 
-class ListReloaded(Message):
+class ListReloaded(WorkReport):
     """Every page a list shows was fetched afresh (refresh, or after a change)."""
 
     def __init__(self, tab: str, generation: int, pages: dict[int, list[Notification]],
@@ -63,7 +67,7 @@ class ListReloaded(Message):
         self.filter_count = filter_count
 
 
-class ListReloadFailed(Message):
+class ListReloadFailed(WorkReport):
     def __init__(self, tab: str, generation: int, error: InboxError) -> None:
         super().__init__()
         self.tab = tab
@@ -71,7 +75,7 @@ class ListReloadFailed(Message):
         self.error = error
 
 
-class CountsChanged(Message):
+class CountsChanged(WorkReport):
     """The server's counts of the user's inbox and archive."""
 
     def __init__(self, inbox: int, archived: int) -> None:
@@ -80,7 +84,7 @@ class CountsChanged(Message):
         self.archived = archived
 
 
-class UsersResolved(Message):
+class UsersResolved(WorkReport):
     """Names for user ids; ids asked for but not returned are users the current user may not read."""
 
     def __init__(self, asked: set[str], users: list[User]) -> None:
@@ -89,7 +93,7 @@ class UsersResolved(Message):
         self.users = users
 
 
-class BulkProgress(Message):
+class BulkProgress(WorkReport):
     """A batch operation finished another chunk."""
 
     def __init__(self, verb: str, done: int, total: int) -> None:
@@ -99,7 +103,7 @@ class BulkProgress(Message):
         self.total = total
 
 
-class ArchiveDone(Message):
+class ArchiveDone(WorkReport):
     """Notifications moved between Inbox and Archived; ``previous`` maps each id to its old status."""
 
     def __init__(self, tab: str, previous: dict[int, str], new_status: str) -> None:
@@ -109,7 +113,7 @@ class ArchiveDone(Message):
         self.new_status = new_status
 
 
-class ArchiveFailed(Message):
+class ArchiveFailed(WorkReport):
     def __init__(self, tab: str, removal: Removal, error: InboxError, new_status: str) -> None:
         super().__init__()
         self.tab = tab
@@ -118,14 +122,14 @@ class ArchiveFailed(Message):
         self.new_status = new_status
 
 
-class DeleteDone(Message):
+class DeleteDone(WorkReport):
     def __init__(self, tab: str, count: int) -> None:
         super().__init__()
         self.tab = tab
         self.count = count
 
 
-class DeleteFailed(Message):
+class DeleteFailed(WorkReport):
     def __init__(self, tab: str, removal: Removal, error: InboxError) -> None:
         super().__init__()
         self.tab = tab
@@ -133,13 +137,13 @@ class DeleteFailed(Message):
         self.error = error
 
 
-class UndoDone(Message):
+class UndoDone(WorkReport):
     def __init__(self, count: int) -> None:
         super().__init__()
         self.count = count
 
 
-class UndoFailed(Message):
+class UndoFailed(WorkReport):
     def __init__(self, error: InboxError) -> None:
         super().__init__()
         self.error = error

@@ -15,7 +15,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from functools import partial
-from importlib import resources
 from pathlib import Path
 
 from textual import on, work
@@ -45,6 +44,7 @@ from app.errors import InboxError
 from app.message import to_markdown
 from app.models import Capabilities, Notification, User
 from app.sanitize import clean_line
+from app.ui.styles import style_file
 from app.ui.widgets.recipient_input import RecipientInput
 
 SAVE_DELAY = 0.5
@@ -55,14 +55,6 @@ FORM_ACTIONS = frozenset({"send", "edit_in_editor", "toggle_preview", "discard_d
 
 FIELDS = ("to", "subject", "message", "collection")
 """The fields a ``ComposeError`` can name; each has an error line under it."""
-
-
-def stylesheet(name: str) -> Path:
-    """A TCSS file from the top-level ``styles/`` folder, or from the installed ``app.styles``."""
-    in_source_tree = Path(__file__).resolve().parents[3] / "styles" / name
-    if in_source_tree.is_file():
-        return in_source_tree
-    return Path(str(resources.files("app.styles") / name))
 
 
 class ComposeCommands(Provider):
@@ -91,7 +83,7 @@ class ComposeCommands(Provider):
 class ComposeScreen(ModalScreen[list[Notification] | None]):
     """Write and send a notification; dismisses with the notifications created, or ``None``."""
 
-    CSS_PATH = stylesheet("compose.tcss")
+    CSS_PATH = style_file("compose.tcss")
     COMMANDS = {ComposeCommands}
 
     BINDINGS = [

@@ -54,14 +54,7 @@ class Preview(VerticalScroll, can_focus=True):
         self.notification = notification
         self._item_url = item_url
         self._no_link_reason = no_link_reason
-        header = self.query_one("#preview-header", Static)
-        if notification is None:
-            header.update(Content(empty_text))
-            self._render_message("")
-            return
-        self.refresh_names()
-        self._render_message(to_markdown(notification.message) or "*No message.*")
-        self.scroll_home(animate=False)
+        self._draw(notification, empty_text)
 
     def refresh_names(self) -> None:
         """Draw the header again (also when names for its user ids were learnt)."""
@@ -70,17 +63,22 @@ class Preview(VerticalScroll, can_focus=True):
                 self.notification, self.names, tz=self.tz, item_url=self._item_url,
                 no_link_reason=self._no_link_reason))
 
-    def _render_message(self, markdown: str) -> None:
+    @work(exclusive=True, group="preview")
+    async def _draw(self, notification: Notification | None, empty_text: str) -> None:
+        # Header and message change the preview's layout, which costs far more than moving the
+        # cursor: while the cursor runs down the list (a held j), each move cancels this worker
+        # (exclusive) before it gets that far, and only where the cursor stops is drawn.
+        await asyncio.sleep(SETTLE_DELAY)
+        if notification is None:
+            self.query_one("#preview-header", Static).update(Content(empty_text))
+            markdown = ""
+        else:
+            self.refresh_names()
+            markdown = to_markdown(notification.message) or "*No message.*"
         if markdown != self._markdown:
             self._markdown = markdown
-            self._update_markdown(markdown)
-
-    @work(exclusive=True, group="preview-markdown")
-    async def _update_markdown(self, markdown: str) -> None:
-        # Laying out a message takes a while; while the cursor runs down the list (a held j),
-        # each move cancels this worker (exclusive) before it gets that far.
-        await asyncio.sleep(SETTLE_DELAY)
-        await self.query_one("#preview-body", Markdown).update(markdown)
+            await self.query_one("#preview-body", Markdown).update(markdown)
+        self.scroll_home(animate=False)
 
 
 def header_content(notification: Notification, names: UserNames, *, tz: tzinfo | None, item_url: str | None,
