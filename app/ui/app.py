@@ -122,6 +122,8 @@ for (an ordinary user may set "read") is still shown, marked, rather than hidden
 OLDEST_FIRST = ("timestamp", "id")
 NARROW = 100
 """Below this many columns the panes are stacked."""
+COUNT_CHECK_SECONDS = 30.0
+"""How often the tabs' counts are asked of the server again."""
 
 PERMISSION_OF_ACTION = {"archive": "archive", "unarchive": "archive", "delete": "delete", "compose": "create",
                         "reply": "create"}
@@ -168,6 +170,7 @@ class InboxApp(App[None]):
         self.backend = backend
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.count_check_seconds = COUNT_CHECK_SECONDS
         self.tz = tz
         self.names = UserNames()
         self.me: User | None = None
@@ -214,7 +217,16 @@ class InboxApp(App[None]):
             notification_list.reset()
         self.current_list.focus()
         self.set_interval(60, self._minute_passed)
+        self.set_interval(self.count_check_seconds, self._check_counts)
         self._update_status()
+
+    def _check_counts(self) -> None:
+        # Notifications arrive from other people: the tabs' counts follow the server without a
+        # refresh (the lists themselves are reloaded by ctrl+r, not under the user's cursor).
+        # A slow server must not have each check cancel the one before it (the worker is exclusive).
+        counting = any(worker.group == "counts" and not worker.is_finished for worker in self.workers)
+        if self.busy is None and not counting:
+            self.load_counts()
 
     async def _on_message(self, message: Message) -> None:
         # A worker may finish while the app shuts down: Textual stops the app, removes the screens,

@@ -6,7 +6,7 @@ import pytest
 from textual import events
 
 from app.config import Settings
-from app.models import ARCHIVED, INBOX, Query
+from app.models import ARCHIVED, INBOX, NotificationDraft, Query
 from app.ui.widgets.preview import Preview
 from tests.ui.support import (
     MENTION_SUBJECT,
@@ -287,3 +287,22 @@ async def test_an_unknown_theme_is_reported_and_the_default_kept(backend):
         await settle(pilot)
         assert app.theme == "textual-dark"
         assert "There is no theme called 'no-such-theme'" in toasts(app)
+
+
+async def test_the_inbox_count_follows_the_server_without_a_refresh(backend):
+    before = await server_count(backend, filter={"status": {"_neq": ARCHIVED}})
+    app = inbox_app(backend)
+    app.count_check_seconds = 0.1
+    me = await backend.me()
+    async with run(app) as pilot:
+
+        async def wait_for_text(text: str) -> None:
+            for _ in range(200):
+                if text in screen_text(app):
+                    return
+                await pilot.pause(0.05)
+            raise AssertionError(f"{text!r} never appeared:\n{screen_text(app)}")
+
+        await wait_for_text(f"Inbox {before}")
+        await backend.create(NotificationDraft(recipient=me.id, subject="Arrived from elsewhere"))
+        await wait_for_text(f"Inbox {before + 1}")
