@@ -192,7 +192,7 @@ def start_server(workdir: Path, install: Install | None = None) -> RunningServer
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    admin = Account("admin@example.com", secrets.token_urlsafe(16), secrets.token_urlsafe(24))
+    admin = Account("admin@example.com", secrets.token_hex(12), secrets.token_hex(20))
     sendmail = workdir / "sendmail-stub"
     sendmail.write_text("#!/bin/sh\ncat > /dev/null\n")
     sendmail.chmod(0o755)
@@ -238,7 +238,7 @@ def start_server(workdir: Path, install: Install | None = None) -> RunningServer
         accounts = []
         for first, last, email in (("Uma", "User", "user@example.com"),
                                    ("Colin", "Colleague", "colleague@example.com")):
-            account = Account(email, secrets.token_urlsafe(16), secrets.token_urlsafe(24))
+            account = Account(email, secrets.token_hex(12), secrets.token_hex(20))
             created = _request(f"{url}/users", "POST", {
                 "email": email, "password": account.password, "role": role["data"]["id"],
                 "token": account.token, "first_name": first, "last_name": last,
