@@ -64,10 +64,6 @@ class NetworkError(InboxError):
     hint = "Is the server running and the URL right?"
 
 
-class UnsupportedError(InboxError):
-    """The transport cannot do this operation reliably (e.g. GraphQL create on Directus 12.4)."""
-
-
 class BatchError(InboxError):
     """A batch operation failed part-way: ``failed_keys`` were not changed (or not known to be)."""
 

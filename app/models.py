@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 INBOX = "inbox"
 ARCHIVED = "archived"
-KNOWN_STATUSES = (INBOX, ARCHIVED)
 
 DEFAULT_SORT = ("-timestamp", "-id")
 MAX_PAGE = 100
@@ -111,10 +110,6 @@ class Notification(BaseModel):
     @property
     def sender_id(self) -> str | None:
         return user_id_of(self.sender)
-
-    @property
-    def is_archived(self) -> bool:
-        return self.status == ARCHIVED
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of the CLI: the same keys for every backend, ids as ints."""
@@ -321,8 +316,3 @@ class BackendInfo(BaseModel):
         from urllib.parse import quote
 
         return f"{self.public_url.rstrip('/')}/admin/content/{quote(collection, safe='')}/{quote(item, safe='')}"
-
-
-class Me(BaseModel):
-    user: User
-    capabilities: Capabilities

@@ -78,7 +78,7 @@ class DirectusClient:
             headers["Authorization"] = f"Bearer {await self.auth.access_token(self)}"
         try:
             return await self._http.request(method, path, params=params, json=json, headers=headers)
-        except httpx.TimeoutException as error:
+        except httpx.TimeoutException:
             raise NetworkError(f"{self.url} did not answer within {self.timeout:g} s.", code="TIMEOUT") from None
         except httpx.TransportError as error:
             raise NetworkError(f"Cannot reach {self.url}: {_reason(error)}.", code="NETWORK") from None

@@ -72,8 +72,6 @@ MENTION_EXAMPLE: dict[str, str] = {
     "item": "1",
 }
 
-ARCHIVED_SHARE = 0.20
-
 # --- the material the messages are made of -----------------------------------------------------
 
 TITLES: dict[str, tuple[str, ...]] = {
