@@ -8,7 +8,7 @@ contract tests in ``tests/test_contract.py`` hold all three to the same behaviou
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from app.errors import BatchError, InboxError
 from app.models import (
@@ -36,7 +36,7 @@ class InboxBackend(abc.ABC):
 
     # --- notifications -------------------------------------------------------------------
     @abc.abstractmethod
-    async def list(self, query: Query) -> Page:
+    async def list_notifications(self, query: Query) -> Page:
         """One page of notifications matching *query*, with the total and filter counts."""
 
     @abc.abstractmethod
@@ -73,15 +73,16 @@ class InboxBackend(abc.ABC):
         """The current user."""
 
     @abc.abstractmethod
-    async def users(self, *, search: str | None = None, ids: Iterable[str] | None = None,
-                    limit: int = 100) -> list[User]:
+    async def users(
+        self, *, search: str | None = None, ids: Iterable[str] | None = None, limit: int = 100
+    ) -> list[User]:
         """Users the current user may read, by search text or by ids (unknown ids are left out)."""
 
     @abc.abstractmethod
     async def capabilities(self) -> Capabilities:
         """What the current user may do with notifications."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - a backend with nothing to release need not override it
         """Release connections and files."""
 
     async def __aenter__(self) -> InboxBackend:
@@ -91,8 +92,9 @@ class InboxBackend(abc.ABC):
         await self.aclose()
 
     # --- batch operations, chunked ------------------------------------------------------------
-    async def update_many(self, keys: Sequence[int], changes: NotificationChanges,
-                          progress: Progress | None = None) -> list[Notification]:
+    async def update_many(
+        self, keys: Sequence[int], changes: NotificationChanges, progress: Progress | None = None
+    ) -> list[Notification]:
         """Apply *changes* to every key, in chunks of ``BATCH_CHUNK`` keys.
 
         If the first chunk fails, its error is raised with ``failed_keys`` set to every key;
@@ -110,11 +112,13 @@ class InboxBackend(abc.ABC):
         """Delete every key, in chunks; on failure ``BatchError`` names the keys left."""
         await self._chunked("delete", keys, self._delete_batch, progress)
 
-    async def _chunked(self, verb: str, keys: Sequence[int], run, progress: Progress | None) -> None:
+    async def _chunked(
+        self, verb: str, keys: Sequence[int], run: Callable[[Sequence[int]], Awaitable[None]], progress: Progress | None
+    ) -> None:
         keys = list(dict.fromkeys(int(key) for key in keys))
         done: list[int] = []
         for start in range(0, len(keys), BATCH_CHUNK):
-            chunk = keys[start:start + BATCH_CHUNK]
+            chunk = keys[start : start + BATCH_CHUNK]
             try:
                 await run(chunk)
             except InboxError as error:
@@ -122,8 +126,12 @@ class InboxBackend(abc.ABC):
                     # Nothing changed: keep the error's own type (forbidden, not found, ...).
                     error.failed_keys = keys
                     raise
-                raise BatchError(f"Could not {verb} {len(keys) - len(done)} of {len(keys)} notifications",
-                                 done_keys=done, failed_keys=keys[start:], cause=error) from error
+                raise BatchError(
+                    f"Could not {verb} {len(keys) - len(done)} of {len(keys)} notifications",
+                    done_keys=done,
+                    failed_keys=keys[start:],
+                    cause=error,
+                ) from error
             done.extend(chunk)
             if progress is not None:
                 progress(len(done), len(keys))

@@ -19,8 +19,8 @@ where it is. ``USER`` is a user id, an e-mail address or a name.
 
 ``list`` shows the current user's own notifications, newest first: by default the inbox, which
 (as in the TUI) is every status but ``archived``, so an odd status such as ``read`` is not hidden;
-``--archived``, ``--status S`` (exactly S) or ``--all`` choose otherwise. Text output passes every string from the server
-through ``app.sanitize``: no terminal control sequence gets through.
+``--archived``, ``--status S`` (exactly S) or ``--all`` choose otherwise. Text output passes every string
+from the server through ``app.sanitize``: no terminal control sequence gets through.
 
 JSON output (``--json``) has the same shape for every backend, is ASCII-only (other characters as
 ``\\uXXXX``), and never contains a token or password. A notification is
@@ -52,14 +52,14 @@ import shutil
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
-from typing import Any, NoReturn, TextIO
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TextIO, cast
 
 from app import __version__
 from app.backend import InboxBackend
 from app.compose import ComposeError, send
 from app.config import ConfigError, Settings, load_settings
-from app.connect import open_backend
+from app.connect import PasswordPrompt, open_backend
 from app.errors import (
     ForbiddenError,
     InboxError,
@@ -72,7 +72,6 @@ from app.models import (
     ARCHIVED,
     INBOX,
     MAX_PAGE,
-    Notification,
     NotificationChanges,
     Query,
     User,
@@ -107,6 +106,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --- argument types ------------------------------------------------------------------------------
+
 
 def _notification_id(text: str) -> int:
     try:
@@ -145,24 +145,44 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     group = common.add_argument_group("connection (before or after the subcommand)")
     group.add_argument("--url", default=argparse.SUPPRESS, help="Directus server URL (env DIRECTUS_URL)")
-    group.add_argument("--token", default=argparse.SUPPRESS,
-                       help="static token (env DIRECTUS_TOKEN; prefer the env or the config file, "
-                            "a flag is visible to other local users)")
-    group.add_argument("--profile", default=argparse.SUPPRESS,
-                       help="profile of the config file (env DIRECTUS_INBOX_PROFILE)")
-    group.add_argument("--transport", default=argparse.SUPPRESS, choices=("rest", "graphql"),
-                       help="API to use (env DIRECTUS_INBOX_TRANSPORT; default rest)")
-    group.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
-                       help="config file (env DIRECTUS_INBOX_CONFIG)")
-    group.add_argument("--demo-size", default=argparse.SUPPRESS, type=_positive, metavar="N",
-                       help="open an embedded demo inbox of N notifications")
-    group.add_argument("--embedded", default=argparse.SUPPRESS, action="store_true",
-                       help="use the embedded inbox even if a server is configured")
+    group.add_argument(
+        "--token",
+        default=argparse.SUPPRESS,
+        help="static token (env DIRECTUS_TOKEN; prefer the env or the config file, "
+        "a flag is visible to other local users)",
+    )
+    group.add_argument(
+        "--profile", default=argparse.SUPPRESS, help="profile of the config file (env DIRECTUS_INBOX_PROFILE)"
+    )
+    group.add_argument(
+        "--transport",
+        default=argparse.SUPPRESS,
+        choices=("rest", "graphql"),
+        help="API to use (env DIRECTUS_INBOX_TRANSPORT; default rest)",
+    )
+    group.add_argument(
+        "--config", default=argparse.SUPPRESS, metavar="FILE", help="config file (env DIRECTUS_INBOX_CONFIG)"
+    )
+    group.add_argument(
+        "--demo-size",
+        default=argparse.SUPPRESS,
+        type=_positive,
+        metavar="N",
+        help="open an embedded demo inbox of N notifications",
+    )
+    group.add_argument(
+        "--embedded",
+        default=argparse.SUPPRESS,
+        action="store_true",
+        help="use the embedded inbox even if a server is configured",
+    )
 
-    parser = _Parser(prog=PROG, parents=[common],
-                     description="A terminal inbox for Directus notifications. Without a subcommand, "
-                                 "opens the inbox.",
-                     epilog="Run 'directus-inbox COMMAND --help' for a command's options.")
+    parser = _Parser(
+        prog=PROG,
+        parents=[common],
+        description="A terminal inbox for Directus notifications. Without a subcommand, opens the inbox.",
+        epilog="Run 'directus-inbox COMMAND --help' for a command's options.",
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -170,17 +190,23 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common], help=help_text, description=help_text)
 
     def json_flag(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--json", action="store_true", help="print JSON instead of text (stable shapes, documented in app/cli.py)")
+        sub.add_argument(
+            "--json", action="store_true", help="print JSON instead of text (stable shapes, documented in app/cli.py)"
+        )
 
-    sub = command("list", "List your notifications, newest first (by default the inbox: every status but "
-                          "archived).")
+    sub = command("list", "List your notifications, newest first (by default the inbox: every status but archived).")
     which = sub.add_mutually_exclusive_group()
     which.add_argument("--archived", action="store_true", help="archived notifications")
     which.add_argument("--status", metavar="S", help="notifications with status S")
     which.add_argument("--all", action="store_true", help="every status")
     sub.add_argument("--search", metavar="S", help="only notifications containing S")
-    sub.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, metavar="N",
-                     help=f"at most N notifications (default {DEFAULT_LIMIT})")
+    sub.add_argument(
+        "--limit",
+        type=_positive,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"at most N notifications (default {DEFAULT_LIMIT})",
+    )
     sub.add_argument("--offset", type=_not_negative, default=0, metavar="N", help="skip the first N")
     json_flag(sub)
 
@@ -189,8 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sub)
 
     sub = command("send", "Send a notification to one or more users.")
-    sub.add_argument("--to", action="extend", nargs="+", required=True, metavar="USER",
-                     help="recipient: user id, e-mail address or name (several allowed)")
+    sub.add_argument(
+        "--to",
+        action="extend",
+        nargs="+",
+        required=True,
+        metavar="USER",
+        help="recipient: user id, e-mail address or name (several allowed)",
+    )
     sub.add_argument("--subject", required=True, metavar="S")
     body = sub.add_mutually_exclusive_group()
     body.add_argument("--message", metavar="M", help="message (Markdown)")
@@ -199,8 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--item", metavar="I", help="primary key of that item")
     json_flag(sub)
 
-    for name, help_text in (("archive", "Archive notifications."),
-                            ("unarchive", "Move notifications back to the inbox.")):
+    for name, help_text in (
+        ("archive", "Archive notifications."),
+        ("unarchive", "Move notifications back to the inbox."),
+    ):
         sub = command(name, help_text)
         sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
         json_flag(sub)
@@ -216,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # --- output --------------------------------------------------------------------------------------
+
 
 class Output:
     """stdout for results, stderr for notes and errors.
@@ -287,7 +322,7 @@ def relative_time(when: datetime | None, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', '2 d ago', else a short date in local time."""
     if when is None:
         return "-"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = (now - when).total_seconds()
     if -60 < seconds < 60:
         return "just now"
@@ -316,7 +351,7 @@ def status_mark(status: str) -> str:
 
 
 def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def backend_json(backend: InboxBackend) -> dict[str, str]:
@@ -353,6 +388,7 @@ def person(ref: Any, users: dict[str, User], *, label: bool = False) -> str:
 
 # --- commands ------------------------------------------------------------------------------------
 
+
 async def cmd_list(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
     status: str | None = None
     status_filter: dict[str, Any] | None = INBOX_FILTER
@@ -362,22 +398,31 @@ async def cmd_list(backend: InboxBackend, args: argparse.Namespace, out: Output)
         status, status_filter = args.status, None
     elif args.all:
         status_filter = None
-    query = Query(mine=True, status=status, filter=status_filter, search=args.search or None, limit=args.limit,
-                  offset=args.offset)
-    page = await backend.list(query)
+    query = Query(
+        mine=True, status=status, filter=status_filter, search=args.search or None, limit=args.limit, offset=args.offset
+    )
+    page = await backend.list_notifications(query)
     if args.json:
-        out.json({"backend": backend_json(backend), "total_count": page.total_count,
-                  "filter_count": page.filter_count, "items": [item.to_json() for item in page.items]})
+        out.json(
+            {
+                "backend": backend_json(backend),
+                "total_count": page.total_count,
+                "filter_count": page.filter_count,
+                "items": [item.to_json() for item in page.items],
+            }
+        )
         return EXIT_OK
     users = await user_names(backend, (item.sender for item in page.items))
     width = shutil.get_terminal_size((10_000, 24)).columns if _stdout_is_tty() else None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     id_width = max([len(str(item.id)) for item in page.items] + [2])
     for item in page.items:
         sender = _fit(person(item.sender, users), SENDER_WIDTH)
         subject = _one_line(item.subject) or "(no subject)"
-        line = (f"{item.id:>{id_width}}  {status_mark(item.status):<8}  {relative_time(item.timestamp, now):<10}  "
-                f"{sender:<{SENDER_WIDTH}}  {subject}")
+        line = (
+            f"{item.id:>{id_width}}  {status_mark(item.status):<8}  {relative_time(item.timestamp, now):<10}  "
+            f"{sender:<{SENDER_WIDTH}}  {subject}"
+        )
         out.line(_fit(line, width) if width else line)
     shown = len(page.items)
     if args.offset and shown:
@@ -413,19 +458,21 @@ async def cmd_show(backend: InboxBackend, args: argparse.Namespace, out: Output)
 
 def _read_message(args: argparse.Namespace) -> str | None:
     if args.message_file is None:
-        return args.message
+        return cast("str | None", args.message)
     if args.message_file == "-":
         return sys.stdin.read()
     try:
         with open(args.message_file, encoding="utf-8") as handle:
             return handle.read()
     except FileNotFoundError:
-        raise ComposeError("message", f"The message file {args.message_file} does not exist. Check the path "
-                                      "given to --message-file.") from None
+        raise ComposeError(
+            "message", f"The message file {args.message_file} does not exist. Check the path given to --message-file."
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else "not UTF-8 text"
-        raise ComposeError("message", f"Cannot read the message file {args.message_file} ({reason}). "
-                                      "Give a readable UTF-8 text file.") from None
+        raise ComposeError(
+            "message", f"Cannot read the message file {args.message_file} ({reason}). Give a readable UTF-8 text file."
+        ) from None
 
 
 async def cmd_send(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
@@ -446,23 +493,27 @@ async def _check_exist(backend: InboxBackend, ids: Sequence[int]) -> None:
     """
     found: set[int] = set()
     for start in range(0, len(ids), MAX_PAGE):
-        chunk = list(ids[start:start + MAX_PAGE])
-        page = await backend.list(Query(filter={"id": {"_in": chunk}}, limit=len(chunk)))
+        chunk = list(ids[start : start + MAX_PAGE])
+        page = await backend.list_notifications(Query(filter={"id": {"_in": chunk}}, limit=len(chunk)))
         found.update(item.id for item in page.items)
     missing = [key for key in ids if key not in found]
     if len(missing) == 1:
         raise not_found_or_forbidden(missing[0])
     if missing:
-        raise NotFoundError(f"Notifications {format_keys(missing)} were not found, or you are not allowed to "
-                            "see them.", code="FORBIDDEN", status=403)
+        raise NotFoundError(
+            f"Notifications {format_keys(missing)} were not found, or you are not allowed to see them.",
+            code="FORBIDDEN",
+            status=403,
+        )
 
 
 async def _set_status(backend: InboxBackend, args: argparse.Namespace, out: Output, status: str) -> int:
     ids = list(dict.fromkeys(args.ids))
     capabilities = await backend.capabilities()
     if not capabilities.can_archive:
-        raise ForbiddenError(capabilities.why_not("archive") or "You may not archive notifications.",
-                             code="FORBIDDEN", status=403)
+        raise ForbiddenError(
+            capabilities.why_not("archive") or "You may not archive notifications.", code="FORBIDDEN", status=403
+        )
     await _check_exist(backend, ids)
     await backend.update_many(ids, NotificationChanges(status=status))
     if args.json:
@@ -493,13 +544,15 @@ async def cmd_delete(backend: InboxBackend, args: argparse.Namespace, out: Outpu
     ids = list(dict.fromkeys(args.ids))
     capabilities = await backend.capabilities()
     if not capabilities.can_delete:
-        raise ForbiddenError(capabilities.why_not("delete") or "You may not delete notifications.",
-                             code="FORBIDDEN", status=403)
+        raise ForbiddenError(
+            capabilities.why_not("delete") or "You may not delete notifications.", code="FORBIDDEN", status=403
+        )
     await _check_exist(backend, ids)
     noun = "notification" if len(ids) == 1 else "notifications"
     if not args.yes and not _stdin_is_tty():
-        raise UsageError(f"Refusing to delete without confirmation: stdin is not a terminal. Pass --yes to "
-                         f"delete {len(ids)} {noun}")
+        raise UsageError(
+            f"Refusing to delete without confirmation: stdin is not a terminal. Pass --yes to delete {len(ids)} {noun}"
+        )
     if not args.yes and not _confirm(f"Delete {len(ids)} {noun} (ids {format_keys(ids)})? [y/N] ", out):
         raise Declined("Nothing was deleted")
     await backend.delete_many(ids)
@@ -513,12 +566,24 @@ async def cmd_delete(backend: InboxBackend, args: argparse.Namespace, out: Outpu
 async def cmd_whoami(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
     user = await backend.me()
     capabilities = await backend.capabilities()
-    allowed = {"create": capabilities.can_create, "delete": capabilities.can_delete,
-               "archive": capabilities.can_archive}
+    allowed = {
+        "create": capabilities.can_create,
+        "delete": capabilities.can_delete,
+        "archive": capabilities.can_archive,
+    }
     if args.json:
-        out.json({"user": {"id": user.id, "email": user.email, "first_name": user.first_name,
-                           "last_name": user.last_name},
-                  "backend": backend_json(backend), "capabilities": allowed})
+        out.json(
+            {
+                "user": {
+                    "id": user.id,
+                    "email": user.email,
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                },
+                "backend": backend_json(backend),
+                "capabilities": allowed,
+            }
+        )
         return EXIT_OK
     words = {"create": "send", "delete": "delete", "archive": "archive"}
     may = ["read"] + [words[key] for key, ok in allowed.items() if ok]
@@ -533,8 +598,13 @@ async def cmd_whoami(backend: InboxBackend, args: argparse.Namespace, out: Outpu
 
 
 COMMANDS = {
-    "list": cmd_list, "show": cmd_show, "send": cmd_send, "archive": cmd_archive,
-    "unarchive": cmd_unarchive, "delete": cmd_delete, "whoami": cmd_whoami,
+    "list": cmd_list,
+    "show": cmd_show,
+    "send": cmd_send,
+    "archive": cmd_archive,
+    "unarchive": cmd_unarchive,
+    "delete": cmd_delete,
+    "whoami": cmd_whoami,
 }
 
 
@@ -544,6 +614,7 @@ async def run_command(backend: InboxBackend, args: argparse.Namespace, out: Outp
 
 
 # --- errors --------------------------------------------------------------------------------------
+
 
 def describe(error: InboxError) -> str:
     """The error's one line, with what to do where the error itself does not say."""
@@ -557,7 +628,7 @@ def describe(error: InboxError) -> str:
     return text
 
 
-def _password_prompt(out: Output):
+def _password_prompt(out: Output) -> PasswordPrompt | None:
     """``getpass`` when stdin is a terminal (else ``None``); what is typed is kept out of all output."""
     if not _stdin_is_tty():
         return None
@@ -606,9 +677,14 @@ def _run(argv: Sequence[str] | None, out: Output) -> int:
         out.secrets.append(token)
     try:
         settings = load_settings(
-            config=getattr(args, "config", None), url=getattr(args, "url", None), token=token,
-            profile=getattr(args, "profile", None), transport=getattr(args, "transport", None),
-            demo_size=getattr(args, "demo_size", None), embedded=getattr(args, "embedded", False))
+            config=getattr(args, "config", None),
+            url=getattr(args, "url", None),
+            token=token,
+            profile=getattr(args, "profile", None),
+            transport=getattr(args, "transport", None),
+            demo_size=getattr(args, "demo_size", None),
+            embedded=getattr(args, "embedded", False),
+        )
         out.secrets.extend(settings.secrets())
         if args.command is None:
             return _open_tui(settings, out)
@@ -651,8 +727,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - a bug: one line, the traceback only on request
         if os.environ.get("DIRECTUS_INBOX_DEBUG"):
             traceback.print_exc()
-        out.error(f"unexpected error ({type(error).__name__}: {error}). This is a bug; set "
-                  "DIRECTUS_INBOX_DEBUG=1 to see the traceback, and report it.")
+        out.error(
+            f"unexpected error ({type(error).__name__}: {error}). This is a bug; set "
+            "DIRECTUS_INBOX_DEBUG=1 to see the traceback, and report it."
+        )
         return EXIT_FAILED
 
 

@@ -67,9 +67,13 @@ async def _search(backend: InboxBackend, name: str) -> list[User]:
     if candidates or len(words) < 2:
         return candidates
     found = await backend.users(search=words[0], limit=100)
-    return [user for user in found
-            if all(word in " ".join(filter(None, (user.first_name, user.last_name, user.email))).casefold()
-                   for word in words)]
+    return [
+        user
+        for user in found
+        if all(
+            word in " ".join(filter(None, (user.first_name, user.last_name, user.email))).casefold() for word in words
+        )
+    ]
 
 
 async def resolve_recipients(backend: InboxBackend, names: Iterable[str | User]) -> list[User]:
@@ -127,8 +131,11 @@ def check_subject(subject: str | None) -> str:
     if not subject:
         raise ComposeError("subject", "The subject is empty. Write a subject.")
     if len(subject) > MAX_SUBJECT:
-        raise ComposeError("subject", f"The subject is {len(subject)} characters long; at most {MAX_SUBJECT} fit. "
-                                      "Shorten it, and put the rest in the message.")
+        raise ComposeError(
+            "subject",
+            f"The subject is {len(subject)} characters long; at most {MAX_SUBJECT} fit. "
+            "Shorten it, and put the rest in the message.",
+        )
     return subject
 
 
@@ -140,9 +147,15 @@ def check_reference(collection: str | None, item: str | int | None) -> tuple[str
     return collection, item_text
 
 
-def build_drafts(recipients: Sequence[User | str], subject: str | None, message: str | None = None,
-                 collection: str | None = None, item: str | int | None = None, *,
-                 sender: str | None = None) -> list[NotificationDraft]:
+def build_drafts(
+    recipients: Sequence[User | str],
+    subject: str | None,
+    message: str | None = None,
+    collection: str | None = None,
+    item: str | int | None = None,
+    *,
+    sender: str | None = None,
+) -> list[NotificationDraft]:
     """One draft per recipient, all with the same subject, message and item reference."""
     if not recipients:
         raise ComposeError("to", "There is no recipient. Add at least one user (e-mail, name or id).")
@@ -150,15 +163,26 @@ def build_drafts(recipients: Sequence[User | str], subject: str | None, message:
     collection, item_text = check_reference(collection, item)
     body = message if message is not None and message.strip() else None
     return [
-        NotificationDraft(recipient=recipient.id if isinstance(recipient, User) else recipient,
-                          subject=subject, message=body, collection=collection, item=item_text,
-                          sender=sender)
+        NotificationDraft(
+            recipient=recipient.id if isinstance(recipient, User) else recipient,
+            subject=subject,
+            message=body,
+            collection=collection,
+            item=item_text,
+            sender=sender,
+        )
         for recipient in recipients
     ]
 
 
-async def send(backend: InboxBackend, to: Sequence[str | User], subject: str | None, message: str | None = None,
-               collection: str | None = None, item: str | int | None = None) -> list[Notification]:
+async def send(
+    backend: InboxBackend,
+    to: Sequence[str | User],
+    subject: str | None,
+    message: str | None = None,
+    collection: str | None = None,
+    item: str | int | None = None,
+) -> list[Notification]:
     """Validate, resolve the recipients, and create one notification each in ONE ``create_many``.
 
     Raises ``ComposeError`` for what the user typed, ``ForbiddenError`` when their role may not
@@ -170,8 +194,9 @@ async def send(backend: InboxBackend, to: Sequence[str | User], subject: str | N
         raise ComposeError("to", "There is no recipient. Add at least one user (e-mail, name or id).")
     capabilities = await backend.capabilities()
     if not capabilities.can_create:
-        raise ForbiddenError(capabilities.why_not("create") or "You may not send notifications.",
-                             code="FORBIDDEN", status=403)
+        raise ForbiddenError(
+            capabilities.why_not("create") or "You may not send notifications.", code="FORBIDDEN", status=403
+        )
     recipients = await resolve_recipients(backend, to)
     sender = None
     if capabilities.create.allows_field("sender"):

@@ -100,8 +100,11 @@ class Settings(BaseModel):
 
     def secrets(self) -> list[str]:
         """The secret values, so that output can be checked (or scrubbed) for them."""
-        return [secret.get_secret_value() for secret in (self.token, self.password)
-                if secret is not None and secret.get_secret_value()]
+        return [
+            secret.get_secret_value()
+            for secret in (self.token, self.password)
+            if secret is not None and secret.get_secret_value()
+        ]
 
 
 def default_config_path() -> Path:
@@ -110,8 +113,9 @@ def default_config_path() -> Path:
     return Path(user_config_dir(APP_NAME)) / "config.toml"
 
 
-def config_path(explicit: str | os.PathLike[str] | None = None,
-                env: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+def config_path(
+    explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Path, bool]:
     """The config file to read, and whether it was asked for (then it must exist)."""
     env = os.environ if env is None else env
     if explicit:
@@ -122,6 +126,7 @@ def config_path(explicit: str | os.PathLike[str] | None = None,
 
 
 # --- reading the file --------------------------------------------------------------------------
+
 
 def _line_of_table(text: str, *keys: str) -> int | None:
     """The 1-based line of the table header ``[a.b]`` (quoted or bare keys), if it is there."""
@@ -157,16 +162,20 @@ def read_config(path: Path, *, must_exist: bool = False) -> tuple[ConfigFile, st
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if must_exist:
-            raise ConfigError(f"The config file {path} does not exist. Create it, or fix the path given with "
-                              f"--config or {CONFIG_ENV}.") from None
+            raise ConfigError(
+                f"The config file {path} does not exist. Create it, or fix the path given with "
+                f"--config or {CONFIG_ENV}."
+            ) from None
         return ConfigFile(), ""
     except IsADirectoryError:
-        raise ConfigError(f"The config file {path} is a directory. Point --config or {CONFIG_ENV} at a "
-                          "TOML file.") from None
+        raise ConfigError(
+            f"The config file {path} is a directory. Point --config or {CONFIG_ENV} at a TOML file."
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
-        raise ConfigError(f"Cannot read the config file {path} ({reason}). Check its permissions and "
-                          "encoding (UTF-8).") from None
+        raise ConfigError(
+            f"Cannot read the config file {path} ({reason}). Check its permissions and encoding (UTF-8)."
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -199,21 +208,22 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
     where = _where(path, line)
     if kind == "extra_forbidden":
         known = {"[profiles": "url, token, email, password, transport, timeout"}.get(
-            table.split(".")[0], "default_profile, theme, [keymap], [profiles.NAME]")
+            table.split(".")[0], "default_profile, theme, [keymap], [profiles.NAME]"
+        )
         return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {known}."
     if loc[-1:] == ["transport"]:
-        return f"{where}: transport must be \"rest\" or \"graphql\". Fix it in {table}."
+        return f'{where}: transport must be "rest" or "graphql". Fix it in {table}.'
     if loc[-1:] == ["timeout"]:
         return f"{where}: timeout must be a positive number of seconds. Fix it in {table}."
     if loc[:1] == ["keymap"]:
-        return (f"{where}: every [keymap] entry must be a binding id = \"keys\" string. Fix the entry "
-                f"'{key}'.")
+        return f"{where}: every [keymap] entry must be a binding id = \"keys\" string. Fix the entry '{key}'."
     if loc[:1] == ["profiles"] and len(loc) == 2:
         return f"{where}: profiles.{loc[1]} must be a table. Write it as [profiles.{loc[1]}]."
     return f"{where}: '{'.'.join(loc)}' is not valid ({problem['msg'].lower()}). Fix it in {table}."
 
 
 # --- resolution ----------------------------------------------------------------------------------
+
 
 def _same_server(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
@@ -225,26 +235,35 @@ def check_url(url: str, source: str) -> str:
     """The URL without trailing slash, or ``ConfigError`` saying what is wrong with it."""
     cleaned = url.strip()
     if not cleaned:
-        raise ConfigError(f"The server URL from {source} is empty. Give the Directus URL, like "
-                          "https://cms.example.com.")
+        raise ConfigError(
+            f"The server URL from {source} is empty. Give the Directus URL, like https://cms.example.com."
+        )
     try:
         parts = urlsplit(cleaned)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise ConfigError(f"The server URL from {source} is not a valid URL. Give the Directus URL, like "
-                          "https://cms.example.com.") from None
+        raise ConfigError(
+            f"The server URL from {source} is not a valid URL. Give the Directus URL, like https://cms.example.com."
+        ) from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise ConfigError(f"The server URL from {source} must start with http:// or https://. Give the "
-                          "Directus URL, like https://cms.example.com.")
+        raise ConfigError(
+            f"The server URL from {source} must start with http:// or https://. Give the "
+            "Directus URL, like https://cms.example.com."
+        )
     if parts.username is not None or parts.password is not None:
-        raise ConfigError(f"The server URL from {source} contains credentials. Remove them from the URL and "
-                          "use a token (or e-mail and password) instead.")
+        raise ConfigError(
+            f"The server URL from {source} contains credentials. Remove them from the URL and "
+            "use a token (or e-mail and password) instead."
+        )
     if not parts.hostname:
-        raise ConfigError(f"The server URL from {source} has no host. Give the Directus URL, like "
-                          "https://cms.example.com.")
+        raise ConfigError(
+            f"The server URL from {source} has no host. Give the Directus URL, like https://cms.example.com."
+        )
     if parts.query or parts.fragment:
-        raise ConfigError(f"The server URL from {source} has a query or fragment. Give only the Directus base "
-                          "URL, like https://cms.example.com.")
+        raise ConfigError(
+            f"The server URL from {source} has a query or fragment. Give only the Directus base "
+            "URL, like https://cms.example.com."
+        )
     return cleaned.rstrip("/")
 
 
@@ -259,10 +278,17 @@ def _text(value: str | None) -> str | None:
     return value or None
 
 
-def load_settings(*, config: str | os.PathLike[str] | None = None, url: str | None = None,
-                  token: str | None = None, profile: str | None = None, transport: str | None = None,
-                  demo_size: int | None = None, embedded: bool = False,
-                  env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    *,
+    config: str | os.PathLike[str] | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    profile: str | None = None,
+    transport: str | None = None,
+    demo_size: int | None = None,
+    embedded: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
     """Resolve the settings: flags (the keyword arguments) > *env* > profile > embedded."""
     env = os.environ if env is None else env
     path, must_exist = config_path(config, env)
@@ -292,17 +318,21 @@ def load_settings(*, config: str | os.PathLike[str] | None = None, url: str | No
             known = ", ".join(sorted(file.profiles)) or "none"
             line = _line_of_key(text, "default_profile") if profile_source == "default_profile" else None
             where = _where(path, line)
-            raise ConfigError(f"There is no profile '{profile_name}' (from {profile_source}) in {where} "
-                              f"(profiles: {known}). Add [profiles.{profile_name}] to the file, or choose "
-                              "another with --profile.")
+            raise ConfigError(
+                f"There is no profile '{profile_name}' (from {profile_source}) in {where} "
+                f"(profiles: {known}). Add [profiles.{profile_name}] to the file, or choose "
+                "another with --profile."
+            )
 
-    common = dict(theme=file.theme, keymap=dict(file.keymap), config_path=path)
+    common = {"theme": file.theme, "keymap": dict(file.keymap), "config_path": path}
 
     # The demo and --embedded win over any server (they are flags, the highest layer).
     if demo_size is not None or embedded:
         if url or token:
-            raise ConfigError("--demo-size and --embedded open the embedded inbox, so --url and --token make no "
-                              "sense with them. Leave out one or the other.")
+            raise ConfigError(
+                "--demo-size and --embedded open the embedded inbox, so --url and --token make no "
+                "sense with them. Leave out one or the other."
+            )
         reason = "--demo-size" if demo_size is not None else "--embedded"
         return Settings(demo_size=demo_size, embedded_reason=f"asked for with {reason}", **common)
 
@@ -316,18 +346,20 @@ def load_settings(*, config: str | os.PathLike[str] | None = None, url: str | No
             chosen = chosen.model_copy(update={"token": None, "email": None, "password": None})
 
     profile_where = ""
-    if chosen is not None:
+    if chosen is not None and profile_name is not None:
         profile_where = f"profile '{profile_name}' in {_where(path, _line_of_table(text, 'profiles', profile_name))}"
 
     final_url = override_url or (chosen.url if chosen else None)
     if final_url is None:
         if chosen is not None:
-            raise ConfigError(f"The {profile_where} has no url. Add url = \"https://...\" to "
-                              f"[profiles.{profile_name}], or pass --url.")
+            raise ConfigError(
+                f'The {profile_where} has no url. Add url = "https://..." to [profiles.{profile_name}], or pass --url.'
+            )
         if token or env_token or env_email:
             source = "--token" if token else "DIRECTUS_TOKEN" if env_token else "DIRECTUS_EMAIL"
-            raise ConfigError(f"{source} is set but no server URL is. Pass --url or set DIRECTUS_URL (or "
-                              "configure a profile).")
+            raise ConfigError(
+                f"{source} is set but no server URL is. Pass --url or set DIRECTUS_URL (or configure a profile)."
+            )
         return Settings(**common)
     final_url = check_url(final_url, url_source or profile_where)
 
@@ -347,10 +379,12 @@ def load_settings(*, config: str | os.PathLike[str] | None = None, url: str | No
     if cred_email and env_password:
         cred_password = env_password
     if not cred_token and not cred_email:
-        where = url_source if override_url else profile_where
-        raise ConfigError(f"No credentials for {final_url} (from {where}). Set a token (--token, "
-                          "DIRECTUS_TOKEN, or token = \"...\" in the profile) or an e-mail (DIRECTUS_EMAIL, or "
-                          "email = \"...\" in the profile).")
+        where = (url_source or "") if override_url else profile_where
+        raise ConfigError(
+            f"No credentials for {final_url} (from {where}). Set a token (--token, "
+            'DIRECTUS_TOKEN, or token = "..." in the profile) or an e-mail (DIRECTUS_EMAIL, or '
+            'email = "..." in the profile).'
+        )
 
     if transport:
         final_transport, transport_source = transport, "--transport"
@@ -359,16 +393,18 @@ def load_settings(*, config: str | os.PathLike[str] | None = None, url: str | No
     else:
         final_transport = chosen.transport if chosen else "rest"
         transport_source = profile_where
-    if final_transport.lower() not in TRANSPORTS:
-        raise ConfigError(f"The transport from {transport_source} must be rest or graphql. Fix it, or leave it "
-                          "out for rest.")
+    final_transport = final_transport.lower()
+    if final_transport != "rest" and final_transport != "graphql":
+        raise ConfigError(
+            f"The transport from {transport_source} must be rest or graphql. Fix it, or leave it out for rest."
+        )
 
     return Settings(
         url=final_url,
         token=_secret(cred_token),
         email=cred_email,
         password=_secret(cred_password),
-        transport=final_transport.lower(),  # type: ignore[arg-type]
+        transport=final_transport,
         timeout=chosen.timeout if chosen else DEFAULT_TIMEOUT,
         profile=profile_name if chosen is not None else None,
         **common,

@@ -6,9 +6,13 @@ No I/O happens here beyond asking for a password: the backend connects on its fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.backend import InboxBackend
 from app.config import ConfigError, Settings, check_url
+
+if TYPE_CHECKING:
+    from app.api.auth import Auth
 
 PasswordPrompt = Callable[[str], str]
 
@@ -37,28 +41,33 @@ def open_backend(settings: Settings, *, password_prompt: PasswordPrompt | None =
     try:
         return Backend(url, auth, timeout=settings.timeout)
     except ValueError as error:
-        raise ConfigError(f"Cannot use the server URL {url} ({error}). Give the Directus URL, like "
-                          "https://cms.example.com.") from None
+        raise ConfigError(
+            f"Cannot use the server URL {url} ({error}). Give the Directus URL, like https://cms.example.com."
+        ) from None
 
 
-def _auth(settings: Settings, url: str, password_prompt: PasswordPrompt | None):
+def _auth(settings: Settings, url: str, password_prompt: PasswordPrompt | None) -> Auth:
     from app.api.auth import PasswordLogin, StaticToken
 
     if settings.token is not None and settings.token.get_secret_value().strip():
         return StaticToken(settings.token.get_secret_value())
     if not settings.email:
-        raise ConfigError(f"No credentials for {url}. Set a token (--token or DIRECTUS_TOKEN) or an e-mail "
-                          "(DIRECTUS_EMAIL).")
+        raise ConfigError(
+            f"No credentials for {url}. Set a token (--token or DIRECTUS_TOKEN) or an e-mail (DIRECTUS_EMAIL)."
+        )
     password = settings.password.get_secret_value() if settings.password is not None else ""
     if not password:
         if password_prompt is None:
-            raise ConfigError(f"A password is needed for {settings.email} and there is no terminal to ask for it. "
-                              "Set DIRECTUS_PASSWORD, or use a token (DIRECTUS_TOKEN).")
+            raise ConfigError(
+                f"A password is needed for {settings.email} and there is no terminal to ask for it. "
+                "Set DIRECTUS_PASSWORD, or use a token (DIRECTUS_TOKEN)."
+            )
         try:
             password = password_prompt(f"Password for {settings.email} at {url}: ")
         except EOFError:
             password = ""
         if not password:
-            raise ConfigError(f"No password given for {settings.email}. Type it at the prompt, or set "
-                              "DIRECTUS_PASSWORD.")
+            raise ConfigError(
+                f"No password given for {settings.email}. Type it at the prompt, or set DIRECTUS_PASSWORD."
+            )
     return PasswordLogin(settings.email, password)

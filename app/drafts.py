@@ -14,7 +14,8 @@ import json
 import os
 import re
 import tempfile
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -50,8 +51,14 @@ class Draft(BaseModel):
     saved_at: datetime | None = None
 
     def is_blank(self) -> bool:
-        return not (self.recipients or self.to_text.strip() or self.subject.strip() or self.message.strip()
-                    or self.collection.strip() or self.item.strip())
+        return not (
+            self.recipients
+            or self.to_text.strip()
+            or self.subject.strip()
+            or self.message.strip()
+            or self.collection.strip()
+            or self.item.strip()
+        )
 
     def same_content(self, other: Draft) -> bool:
         """Whether both hold the same text (``saved_at`` aside)."""
@@ -84,8 +91,7 @@ class DraftFile:
         self.path = path
 
     @classmethod
-    def for_account(cls, location: str, user_id: str, slot: str = NEW_SLOT,
-                    directory: Path | None = None) -> DraftFile:
+    def for_account(cls, location: str, user_id: str, slot: str = NEW_SLOT, directory: Path | None = None) -> DraftFile:
         """The draft file of *user_id* on the inbox at *location* (a server URL or a SQLite file)."""
         account = hashlib.sha256(f"{location}\n{user_id}".encode()).hexdigest()[:16]
         safe_slot = re.sub(r"[^A-Za-z0-9_-]", "_", slot)
@@ -96,7 +102,7 @@ class DraftFile:
 
     def save(self, draft: Draft) -> Draft:
         """Write *draft* atomically, stamped with the time; returns the stamped draft."""
-        stamped = draft.model_copy(update={"saved_at": datetime.now(timezone.utc)})
+        stamped = draft.model_copy(update={"saved_at": datetime.now(UTC)})
         data = {"version": DRAFT_VERSION, **stamped.model_dump(mode="json")}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp", dir=self.path.parent)
@@ -137,9 +143,10 @@ class DraftFile:
 
     def _corrupt(self, reason: str) -> CorruptDraftError:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = self.path.with_name(f"{self.path.stem}.corrupt-{stamp}.json")
+        target = self.path.with_name(f"{self.path.stem}.corrupt-{stamp}.json")
+        kept: Path | None = target
         try:
-            os.replace(self.path, kept)
+            os.replace(self.path, target)
         except OSError:
             kept = None
         where = f"; it was kept as {kept}" if kept else f"; it is still at {self.path}"
@@ -199,20 +206,19 @@ def reply_draft(original: Notification, *, author: str | None = None) -> Draft:
     )
 
 
-def form_errors(to: list[str | User], subject: str | None, collection: str | None,
-                item: str | None) -> dict[str, str]:
+def form_errors(to: list[str | User], subject: str | None, collection: str | None, item: str | None) -> dict[str, str]:
     """Every problem ``app.compose.send`` would refuse without asking the server, by field.
 
     ``send`` stops at the first; a form shows them all at once, each under its own field.
     """
-    checks = {
+    checks: list[Callable[[], object]] = [
         # A stand-in subject: only the recipients are being checked here.
-        "to": lambda: build_drafts(to, "-"),
-        "subject": lambda: check_subject(subject),
-        "collection": lambda: check_reference(collection, item),
-    }
+        lambda: build_drafts(to, "-"),
+        lambda: check_subject(subject),
+        lambda: check_reference(collection, item),
+    ]
     errors: dict[str, str] = {}
-    for check in checks.values():
+    for check in checks:
         try:
             check()
         except ComposeError as error:

@@ -67,8 +67,9 @@ class NetworkError(InboxError):
 class BatchError(InboxError):
     """A batch operation failed part-way: ``failed_keys`` were not changed (or not known to be)."""
 
-    def __init__(self, message: str, *, done_keys: Sequence[int], failed_keys: Sequence[int],
-                 cause: InboxError) -> None:
+    def __init__(
+        self, message: str, *, done_keys: Sequence[int], failed_keys: Sequence[int], cause: InboxError
+    ) -> None:
         super().__init__(f"{message}: {cause.message}", code=cause.code, status=cause.status)
         self.done_keys = list(done_keys)
         self.failed_keys = list(failed_keys)
@@ -83,5 +84,6 @@ def format_keys(keys: Sequence[int], limit: int = 20) -> str:
 
 
 def not_found_or_forbidden(notification_id: int) -> NotFoundError:
-    return NotFoundError(f"Notification {notification_id} was not found, or you are not allowed to see it.",
-                         code="FORBIDDEN", status=403)
+    return NotFoundError(
+        f"Notification {notification_id} was not found, or you are not allowed to see it.", code="FORBIDDEN", status=403
+    )

@@ -23,6 +23,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
+
+from bs4 import Tag
 
 from markdown_it import MarkdownIt
 from markdown_it.common.html_re import attribute
@@ -30,7 +33,7 @@ from markdown_it.common.utils import normalizeReference
 from markdown_it.helpers import parseLinkDestination, parseLinkTitle
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
-from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
+from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp  # type: ignore[attr-defined]
 
 from app.sanitize import clean, clean_line, safe_url
 
@@ -110,10 +113,24 @@ class _Rewrite:
 
 # Left open, these hide the rest of the document from a browser: they hide the rest here too.
 _RAW_TEXT_ELEMENTS = frozenset({"script", "style", "iframe"})
-_VOID_ELEMENTS = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-})
+_VOID_ELEMENTS = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
 # markdown-it's own grammar for inline HTML, with names captured. The comment/processing/CDATA
 # forms are bounded so that thousands of unterminated "<?" cannot make the scan slow.
 _TAG = re.compile(
@@ -143,30 +160,38 @@ class _HtmlToMarkdown(MarkdownConverter):
 
     def escape(self, text: str, parent_tags: set[str]) -> str:
         # HTML text is text: "&lt;b&gt;" was decoded to "<b>" and must not become a tag again.
-        return text.replace("&", "&amp;").replace("<", "&lt;")
+        return str(text).replace("&", "&amp;").replace("<", "&lt;")
 
-    def convert_a(self, el, text: str, parent_tags: set[str]) -> str:
+    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "_noformat" in parent_tags:
             return text
         prefix, suffix, text = chomp(text)
-        return prefix + self._rewrite.link(text, el.get("href")) + suffix
+        return f"{prefix}{self._rewrite.link(text, _attribute(el, 'href'))}{suffix}"
 
-    def convert_img(self, el, text: str, parent_tags: set[str]) -> str:
-        return self._rewrite.media("image", el.get("alt"), el.get("src"))
+    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return self._rewrite.media("image", _attribute(el, "alt"), _attribute(el, "src"))
 
-    def convert_video(self, el, text: str, parent_tags: set[str]) -> str:
+    def convert_video(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         source = el.find("source", attrs={"src": True})
-        src = el.get("src") or (source.get("src") if source is not None else None)
+        src = _attribute(el, "src") or (_attribute(source, "src") if isinstance(source, Tag) else None)
         return self._rewrite.media(el.name, text, src)
 
     convert_audio = convert_video
 
-    def _hidden(self, el, text: str, parent_tags: set[str]) -> str:
+    def _hidden(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return ""
 
     convert_script = convert_style = convert_iframe = convert_frame = convert_frameset = _hidden
     convert_noscript = convert_template = convert_object = convert_embed = convert_applet = _hidden
     convert_svg = convert_math = convert_head = convert_title = _hidden
+
+
+def _attribute(el: Tag, name: str) -> str | None:
+    """An attribute as text (BeautifulSoup gives a list for attributes such as ``class``)."""
+    value = el.get(name)
+    if isinstance(value, list):
+        return " ".join(value)
+    return value
 
 
 def _html_fragments(text: str) -> Iterator[tuple[int, int]]:
@@ -220,7 +245,7 @@ def _convert_html(text: str, rewrite: _Rewrite) -> str:
         markdown = converted[fragment]
         newline = text.rfind("\n", last, start)
         if newline >= 0:
-            before = text[newline + 1:start]
+            before = text[newline + 1 : start]
         else:
             before = text[:start] if last == 0 else "another fragment"
         alone_on_its_lines = not before.strip() and _REST_OF_LINE_BLANK.match(text, end)
@@ -242,6 +267,7 @@ def _strip_tags(text: str) -> str:
 
 
 # --- Markdown syntax ------------------------------------------------------------------------
+
 
 def _is_escaped(text: str, at: int) -> bool:
     """Whether ``text[at]`` is preceded by an odd number of backslashes."""
@@ -324,6 +350,7 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 
 def _drop_hidden_entities(text: str) -> str:
     """Drop character references to what clean() removes (``&#x202E;``, ``&rlm;``, ``&#27;``)."""
+
     def replace(match: re.Match[str]) -> str:
         decoded = html.unescape(match.group())
         return "" if clean(decoded, multiline=True) != decoded or decoded == "\ufffd" else match.group()
@@ -388,7 +415,7 @@ def _link_target(
     if position in pairs:
         closing = pairs[position]
         if closing > position + 1:
-            label = text[position + 1:closing]
+            label = text[position + 1 : closing]
         end = closing + 1
     reference = rewrite.references.get(normalizeReference(label))
     return (reference["href"], end) if reference else None
@@ -409,13 +436,13 @@ def _rewrite_links(text: str, rewrite: _Rewrite, depth: int = 0) -> str:
         if position < last:
             continue
         closing = pairs[position]
-        label = text[position + 1:closing]
+        label = text[position + 1 : closing]
         target = _link_target(text, closing + 1, label, pairs, rewrite)
         if target is None:
             continue
         href, end = target
         is_image = position > last and text[position - 1] == "!" and not _is_escaped(text, position - 1)
-        out.append(text[last:position - 1 if is_image else position])
+        out.append(text[last : position - 1 if is_image else position])
         if is_image:
             out.append(rewrite.media("image", label, href))
         else:
@@ -475,7 +502,7 @@ def _rewrite_prose_around_code(prose: str, rewrite: _Rewrite) -> str:
 def _rewrite_message(message: str | None, *, visible_urls: bool) -> str:
     """The message as Markdown with every link, image and HTML fragment rewritten."""
     text = clean(message, multiline=True)
-    env: dict = {}
+    env: dict[str, Any] = {}
     tokens = _block_parser().parse(text, env)
     references = env.get("references", {})
     rewrite = _Rewrite(visible_urls=visible_urls, references=references)
@@ -485,9 +512,7 @@ def _rewrite_message(message: str | None, *, visible_urls: bool) -> str:
     for reference in references.values():
         first, end = reference.get("map") or (0, 0)
         lines[first:end] = [""] * (end - first)
-    code_blocks = sorted(
-        tuple(token.map) for token in tokens if token.type in ("fence", "code_block") and token.map
-    )
+    code_blocks = sorted(tuple(token.map) for token in tokens if token.type in ("fence", "code_block") and token.map)
     pieces: list[str] = []
     line = 0
     for first, end in code_blocks:
@@ -501,6 +526,7 @@ def _rewrite_message(message: str | None, *, visible_urls: bool) -> str:
 
 
 # --- Checking what the widget will see ------------------------------------------------------
+
 
 def _walk(tokens: list[Token]) -> Iterator[Token]:
     for token in tokens:
@@ -526,8 +552,7 @@ def _inert_markdown(plain: str) -> str:
     """Markdown that shows ``plain`` line by line and interprets nothing in it."""
     blocks = re.split(r"\n[ \t]*\n", plain.strip("\n"))
     return "\n\n".join(
-        "\\\n".join(_escape_markdown(line.strip()) for line in block.split("\n") if line.strip())
-        for block in blocks
+        "\\\n".join(_escape_markdown(line.strip()) for line in block.split("\n") if line.strip()) for block in blocks
     )
 
 
@@ -538,6 +563,7 @@ def _code_block(plain: str) -> str:
 
 
 # --- Plain text -----------------------------------------------------------------------------
+
 
 def _plain_inline(node: SyntaxTreeNode, *, show_urls: bool, markers: bool) -> str:
     parts: list[str] = []
@@ -573,9 +599,7 @@ def _plain_inline(node: SyntaxTreeNode, *, show_urls: bool, markers: bool) -> st
 
 def _prefix_lines(text: str, first: str, rest: str) -> str:
     lines = text.split("\n")
-    return "\n".join(
-        [first + lines[0]] + [(rest + line) if line else rest.rstrip() for line in lines[1:]]
-    )
+    return "\n".join([first + lines[0]] + [(rest + line) if line else rest.rstrip() for line in lines[1:]])
 
 
 def _plain_blocks(nodes: list[SyntaxTreeNode], *, show_urls: bool, markers: bool, tight: bool = False) -> str:
@@ -595,7 +619,9 @@ def _plain_block(node: SyntaxTreeNode, *, show_urls: bool, markers: bool) -> str
         return _prefix_lines(inner, "> ", "> ") if markers else inner
     if kind in ("bullet_list", "ordered_list"):
         tight = all(
-            grandchild.hidden for item in node.children for grandchild in item.children
+            grandchild.hidden
+            for item in node.children
+            for grandchild in item.children
             if grandchild.type == "paragraph"
         )
         number = int(node.attrs.get("start", 1) or 1)
@@ -615,9 +641,7 @@ def _plain_block(node: SyntaxTreeNode, *, show_urls: bool, markers: bool) -> str
     if kind == "html_block":
         return _strip_tags(node.content).strip()
     if kind in ("thead", "tbody", "table"):
-        return "\n".join(
-            _plain_block(child, **options) for child in node.children
-        )
+        return "\n".join(_plain_block(child, **options) for child in node.children)
     if kind == "tr":
         return " | ".join(_plain_blocks(cell.children, **options) for cell in node.children)
     return _plain_blocks(node.children, **options)
@@ -643,7 +667,7 @@ def _cut(message: str | None, limit: int) -> tuple[str, str | None]:
         return text, None
     line_break = text.rfind("\n", limit // 2, limit)
     note = f"[message cut: showing {line_break if line_break > 0 else limit:,} of {len(text):,} characters]"
-    return text[:line_break if line_break > 0 else limit], note
+    return text[: line_break if line_break > 0 else limit], note
 
 
 @lru_cache(maxsize=512)

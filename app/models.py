@@ -7,7 +7,7 @@ server invented is kept as text rather than crashing the app.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -80,7 +80,7 @@ class Notification(BaseModel):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if isinstance(value, datetime) and value.tzinfo is None:
             # Directus stores timestamps in UTC; a naive value (SQLite, old servers) is UTC too.
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
     @field_validator("recipient", "sender", mode="before")
@@ -115,9 +115,7 @@ class Notification(BaseModel):
         """The stable JSON shape of the CLI: the same keys for every backend, ids as ints."""
         return {
             "id": self.id,
-            "timestamp": self.timestamp.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-            if self.timestamp
-            else None,
+            "timestamp": self.timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z") if self.timestamp else None,
             "status": self.status,
             "recipient": self.recipient_id,
             "sender": self.sender_id,
@@ -292,8 +290,9 @@ class Capabilities(BaseModel):
         allowed = {"create": self.can_create, "delete": self.can_delete, "archive": self.can_archive}[action]
         if allowed:
             return None
-        verb = {"create": "send notifications", "delete": "delete notifications",
-                "archive": "archive notifications"}[action]
+        verb = {"create": "send notifications", "delete": "delete notifications", "archive": "archive notifications"}[
+            action
+        ]
         return f"Your role may not {verb}; ask a Directus admin for that permission."
 
 

@@ -164,7 +164,7 @@ def safe_url(url: str | None) -> str | None:
     scheme = scheme_match.group(1).lower()
     if scheme not in _SAFE_SCHEMES:
         return None
-    rest = url[scheme_match.end():]
+    rest = url[scheme_match.end() :]
     if scheme == "mailto":
         return f"mailto:{rest}" if rest else None
     try:
@@ -176,4 +176,4 @@ def safe_url(url: str | None) -> str | None:
     netloc = _ascii_host(parts.netloc)
     if netloc is None:
         return None
-    return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
+    return str(urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment)))

@@ -37,8 +37,9 @@ from app.models import NotificationDraft, Query
 ROUNDS = 30
 
 
-async def paired_medians(subject: Callable[[], Awaitable[object]], floor: Callable[[], Awaitable[object]],
-                         rounds: int = ROUNDS) -> tuple[float, float]:
+async def paired_medians(
+    subject: Callable[[], Awaitable[object]], floor: Callable[[], Awaitable[object]], rounds: int = ROUNDS
+) -> tuple[float, float]:
     """Median seconds of *subject* and of *floor*, run alternately so that drift hits both."""
     await subject()  # warm up connections and caches
     await floor()
@@ -52,8 +53,10 @@ async def paired_medians(subject: Callable[[], Awaitable[object]], floor: Callab
 
 
 def report(name: str, measured: float, floor: float, floor_name: str) -> None:
-    print(f"{name:<48} {measured * 1000:8.2f} ms   {floor_name:<28} {floor * 1000:8.2f} ms"
-          f"   ratio {measured / floor:5.2f}×")
+    print(
+        f"{name:<48} {measured * 1000:8.2f} ms   {floor_name:<28} {floor * 1000:8.2f} ms"
+        f"   ratio {measured / floor:5.2f}×"
+    )
 
 
 async def bench_api() -> None:
@@ -62,17 +65,28 @@ async def bench_api() -> None:
     server = start_server(Path(tempfile.mkdtemp(prefix="directus-inbox-bench-")), ensure_installed())
     try:
         async with RestBackend(server.url, StaticToken(server.admin.token)) as admin:
-            await admin.create_many([NotificationDraft(recipient=server.user.id, subject=f"bench {i}",
-                                                       message="Hello <em>there</em>") for i in range(500)])
+            await admin.create_many(
+                [
+                    NotificationDraft(recipient=server.user.id, subject=f"bench {i}", message="Hello <em>there</em>")
+                    for i in range(500)
+                ]
+            )
         query = Query(mine=True, status="inbox", limit=100)
-        async with httpx.AsyncClient(base_url=server.url,
-                                     headers={"Authorization": f"Bearer {server.user.token}"}) as raw:
-            params = {"limit": 100, "sort": "-timestamp,-id", "fields": "*", "meta": "total_count,filter_count",
-                      "filter": '{"_and":[{"status":{"_eq":"inbox"}},{"recipient":{"_eq":"$CURRENT_USER"}}]}'}
+        async with httpx.AsyncClient(
+            base_url=server.url, headers={"Authorization": f"Bearer {server.user.token}"}
+        ) as raw:
+            params = {
+                "limit": 100,
+                "sort": "-timestamp,-id",
+                "fields": "*",
+                "meta": "total_count,filter_count",
+                "filter": '{"_and":[{"status":{"_eq":"inbox"}},{"recipient":{"_eq":"$CURRENT_USER"}}]}',
+            }
             for cls in (RestBackend, GraphQLBackend):
                 async with cls(server.url, StaticToken(server.user.token)) as backend:
-                    measured, floor = await paired_medians(lambda: backend.list(query),
-                                                           lambda: raw.get("/notifications", params=params))
+                    measured, floor = await paired_medians(
+                        lambda: backend.list_notifications(query), lambda: raw.get("/notifications", params=params)
+                    )
                 report(f"list 100 as a user, {cls.__name__}", measured, floor, "raw httpx GET")
     finally:
         server.stop()
@@ -89,13 +103,16 @@ async def bench_embedded(path: Path) -> None:
             # The same page and counts, straight from SQLite, on the same kind of worker thread.
             def run() -> None:
                 where = "WHERE status = 'inbox' AND recipient = ?"
-                conn.execute(f"SELECT * FROM notifications {where} ORDER BY timestamp DESC, id DESC "
-                             "LIMIT 100 OFFSET 50000", (me.id,)).fetchall()
+                conn.execute(
+                    f"SELECT * FROM notifications {where} ORDER BY timestamp DESC, id DESC LIMIT 100 OFFSET 50000",
+                    (me.id,),
+                ).fetchall()
                 conn.execute(f"SELECT count(*) FROM notifications {where}", (me.id,)).fetchone()
                 conn.execute("SELECT count(*) FROM notifications").fetchone()
+
             await asyncio.to_thread(run)
 
-        measured, floor = await paired_medians(lambda: backend.list(query), raw)
+        measured, floor = await paired_medians(lambda: backend.list_notifications(query), raw)
         conn.close()
     report("embedded: page at offset 50,000 of 100,000", measured, floor, "raw sqlite3 SELECT")
 
@@ -141,8 +158,12 @@ async def bench_tui(path: Path) -> None:
     for _ in range(STARTS):
         bare_starts.append(await start_bare())
         inbox_starts.append(await start_inbox())
-    report("TUI: start-up to the first page (100,000)", statistics.median(inbox_starts),
-           statistics.median(bare_starts), "bare Textual app start-up")
+    report(
+        "TUI: start-up to the first page (100,000)",
+        statistics.median(inbox_starts),
+        statistics.median(bare_starts),
+        "bare Textual app start-up",
+    )
 
     async def burst(app: App, key: str, handled: Callable[[], int], ready: Callable[[], bool]) -> float:
         """Seconds per key for PRESSES key events arriving at once, as from a held key."""
@@ -178,8 +199,7 @@ async def bench_tui(path: Path) -> None:
 
             app.action_page_down = counting_page_down
             inbox_time = await burst(app, key, moves, lambda: app.query_one("#inbox-list").cache.get(0) is not None)
-        report(f"TUI: {PRESSES} {key} held down in a 100,000 inbox", inbox_time, bare_time,
-               "the same keys, bare app")
+        report(f"TUI: {PRESSES} {key} held down in a 100,000 inbox", inbox_time, bare_time, "the same keys, bare app")
 
 
 async def main() -> None:

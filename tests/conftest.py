@@ -23,8 +23,14 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state")):
         (home / sub).mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(var, str(home / sub))
-    for var in ("DIRECTUS_URL", "DIRECTUS_TOKEN", "DIRECTUS_EMAIL", "DIRECTUS_PASSWORD",
-                "DIRECTUS_INBOX_PROFILE", "DIRECTUS_INBOX_TRANSPORT"):
+    for var in (
+        "DIRECTUS_URL",
+        "DIRECTUS_TOKEN",
+        "DIRECTUS_EMAIL",
+        "DIRECTUS_PASSWORD",
+        "DIRECTUS_INBOX_PROFILE",
+        "DIRECTUS_INBOX_TRANSPORT",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -35,15 +35,21 @@ def test_core_modules_do_not_import_textual(path: Path):
 
 
 def test_importing_the_core_loads_neither_textual_nor_rich():
-    code = ("import sys, app.models, app.backend, app.api, app.embedded, app.sanitize, app.message;"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
+    code = (
+        "import sys, app.models, app.backend, app.api, app.embedded, app.sanitize, app.message;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_the_wheel_ships_the_styles_and_the_console_script(tmp_path: Path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     wheel = next(tmp_path.glob("directus_inbox-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     shipped_styles = {n.split("/")[-1] for n in names if n.startswith("app/styles/") and n.endswith(".tcss")}

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,7 @@ from app.cli import main
 from app.errors import BatchError, ForbiddenError, NetworkError
 from app.models import ARCHIVED, INBOX
 
-NOTIFICATION_KEYS = {"id", "timestamp", "status", "recipient", "sender", "subject", "message", "collection",
-                     "item"}
+NOTIFICATION_KEYS = {"id", "timestamp", "status", "recipient", "sender", "subject", "message", "collection", "item"}
 LIST_KEYS = {"backend", "total_count", "filter_count", "items"}
 HOSTILE = "Evil \x1b[2J\x1b]52;c;SGVsbG8gd29ybGQ=\x07 \x9b31m subject"
 
@@ -43,8 +43,11 @@ class Result:
     def assert_one_line_error(self, code: int, *fragments: str) -> None:
         assert self.code == code, (self.code, self.out, self.err)
         # Besides the error, only the note saying the embedded inbox is used may be there.
-        lines = [line for line in self.err.strip("\n").split("\n")
-                 if not line.startswith("directus-inbox: using the embedded inbox at ")]
+        lines = [
+            line
+            for line in self.err.strip("\n").split("\n")
+            if not line.startswith("directus-inbox: using the embedded inbox at ")
+        ]
         assert len(lines) == 1, self.err
         assert lines[0].startswith("directus-inbox: "), self.err
         assert "Traceback" not in self.err
@@ -76,10 +79,11 @@ def embedded_location(err: str) -> str:
     prefix = "directus-inbox: using the embedded inbox at "
     line = next(line for line in err.splitlines() if line.startswith(prefix))
     assert line.endswith(")")
-    return line[len(prefix):].rsplit(" (", 1)[0]
+    return line[len(prefix) :].rsplit(" (", 1)[0]
 
 
 # --- parsing and usage ------------------------------------------------------------------------------
+
 
 def test_help_and_version(run) -> None:
     result = run("--help")
@@ -90,14 +94,17 @@ def test_help_and_version(run) -> None:
     assert result.code == 0 and "directus-inbox" in result.out
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["list", "--limit", "0"], "--limit"),
-    (["show", "abc"], "not a notification id"),
-    (["frobnicate"], "invalid choice"),
-    (["list", "--archived", "--all"], "not allowed with"),
-    (["send", "--subject", "x"], "--to"),
-    (["list", "--transport", "soap"], "--transport"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["list", "--limit", "0"], "--limit"),
+        (["show", "abc"], "not a notification id"),
+        (["frobnicate"], "invalid choice"),
+        (["list", "--archived", "--all"], "not allowed with"),
+        (["send", "--subject", "x"], "--to"),
+        (["list", "--transport", "soap"], "--transport"),
+    ],
+)
 def test_usage_errors_are_one_line_and_exit_2(run, argv, fragment) -> None:
     run(*argv).assert_one_line_error(2, fragment, "--help")
 
@@ -150,8 +157,7 @@ def test_password_needed_without_a_terminal(run, monkeypatch: pytest.MonkeyPatch
 
 def test_failed_keys_and_hints_in_error_lines() -> None:
     cause = ForbiddenError("No permission.", code="FORBIDDEN", status=403)
-    error = BatchError("Could not update 2 of 5 notifications", done_keys=[1, 2, 3], failed_keys=[4, 5],
-                       cause=cause)
+    error = BatchError("Could not update 2 of 5 notifications", done_keys=[1, 2, 3], failed_keys=[4, 5], cause=cause)
     text = cli.describe(error)
     assert "4, 5" in text and "2 of 5" in text
     assert "whoami" in cli.describe(cause)
@@ -159,18 +165,19 @@ def test_failed_keys_and_hints_in_error_lines() -> None:
 
 
 def test_relative_time() -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    now = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
     assert cli.relative_time(now - timedelta(seconds=5), now) == "just now"
     assert cli.relative_time(now - timedelta(minutes=5), now) == "5 min ago"
     assert cli.relative_time(now - timedelta(hours=3), now) == "3 h ago"
     assert cli.relative_time(now - timedelta(days=2), now) == "2 d ago"
-    assert cli.relative_time(datetime(2020, 1, 2, 12, tzinfo=timezone.utc), now) == "2020-01-02"
+    assert cli.relative_time(datetime(2020, 1, 2, 12, tzinfo=UTC), now) == "2020-01-02"
     assert cli.relative_time(None, now) == "-"
 
 
 # --- the embedded inbox ----------------------------------------------------------------------------
+
 
 def whoami(run, *flags: str) -> dict:
     result = run("whoami", "--json", *flags)
@@ -221,8 +228,20 @@ def test_embedded_whoami(run) -> None:
 def test_embedded_send_show_archive_delete(run, monkeypatch: pytest.MonkeyPatch) -> None:
     me = whoami(run)["user"]
     tag = marker()
-    result = run("send", "--to", me["id"], "--subject", f"Hello {tag}", "--message", "**bold** and <em>html</em>",
-                 "--collection", "articles", "--item", "7", "--json")
+    result = run(
+        "send",
+        "--to",
+        me["id"],
+        "--subject",
+        f"Hello {tag}",
+        "--message",
+        "**bold** and <em>html</em>",
+        "--collection",
+        "articles",
+        "--item",
+        "7",
+        "--json",
+    )
     assert result.code == 0, result.err
     created = result.json["created"]
     assert len(created) == 1 and set(created[0]) == NOTIFICATION_KEYS
@@ -289,14 +308,18 @@ def test_embedded_message_from_stdin_and_file(run, monkeypatch: pytest.MonkeyPat
     result = run("send", "--to", me["id"], "--subject", f"File {marker()}", "--message-file", str(body), "--json")
     assert result.json["created"][0]["message"] == "from a file"
     run("send", "--to", me["id"], "--subject", "x", "--message-file", str(tmp_path / "none.md")).assert_one_line_error(
-        2, "does not exist")
+        2, "does not exist"
+    )
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--subject", "   "], "subject is empty"),
-    (["--subject", "x" * 300], "at most 255"),
-    (["--subject", "x", "--item", "3"], "needs its collection"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--subject", "   "], "subject is empty"),
+        (["--subject", "x" * 300], "at most 255"),
+        (["--subject", "x", "--item", "3"], "needs its collection"),
+    ],
+)
 def test_embedded_compose_errors(run, argv, fragment) -> None:
     me = whoami(run)["user"]
     run("send", "--to", me["id"], *argv).assert_one_line_error(2, fragment)
@@ -304,7 +327,8 @@ def test_embedded_compose_errors(run, argv, fragment) -> None:
 
 def test_embedded_unknown_recipient(run) -> None:
     run("send", "--to", f"nobody-{marker()}", "--subject", "x").assert_one_line_error(
-        2, "No user you may see matches", "e-mail address or user id")
+        2, "No user you may see matches", "e-mail address or user id"
+    )
 
 
 def test_embedded_recipient_by_email(run) -> None:
@@ -317,21 +341,22 @@ def test_embedded_recipient_by_email(run) -> None:
 
 def test_embedded_recipients_by_name(run) -> None:
     tag = marker()
-    result = run("send", "--to", "Maya", "Tomás Herrera", "priya.raman@example.com", "--subject", f"Names {tag}",
-                 "--json")
+    result = run(
+        "send", "--to", "Maya", "Tomás Herrera", "priya.raman@example.com", "--subject", f"Names {tag}", "--json"
+    )
     assert result.code == 0, result.err
     assert len(result.json["created"]) == 3
     text = run("send", "--to", "maya", "--subject", f"Names {tag}")
     assert text.code == 0 and "to Maya Okafor <maya.okafor@example.com>." in text.out
     run("send", "--to", "example.com", "--subject", "x").assert_one_line_error(
-        2, "'example.com' matches", "Maya Okafor <maya.okafor@example.com>", "more")
+        2, "'example.com' matches", "Maya Okafor <maya.okafor@example.com>", "more"
+    )
 
 
 def test_embedded_hostile_subject_is_cleaned(run) -> None:
     me = whoami(run)["user"]
     tag = marker()
-    result = run("send", "--to", me["id"], "--subject", f"{HOSTILE} {tag}", "--message", f"body {HOSTILE}",
-                 "--json")
+    result = run("send", "--to", me["id"], "--subject", f"{HOSTILE} {tag}", "--message", f"body {HOSTILE}", "--json")
     assert result.code == 0, result.err
     key = str(result.json["created"][0]["id"])
     listed = run("list", "--search", tag)
@@ -347,10 +372,12 @@ def test_embedded_hostile_subject_is_cleaned(run) -> None:
 
 def test_embedded_unknown_id(run) -> None:
     run("show", "424242").assert_one_line_error(
-        1, "Notification 424242 was not found, or you are not allowed to see it.")
+        1, "Notification 424242 was not found, or you are not allowed to see it."
+    )
 
 
 # --- the compose core the TUI shares ----------------------------------------------------------------
+
 
 def test_build_drafts() -> None:
     from app.compose import ComposeError, build_drafts
@@ -395,6 +422,7 @@ async def test_compose_send_shares_one_batch(tmp_path: Path) -> None:
 
 # --- the installed console script ------------------------------------------------------------------
 
+
 def script() -> list[str]:
     installed = Path(sys.executable).parent / "directus-inbox"
     if installed.exists():
@@ -403,9 +431,15 @@ def script() -> list[str]:
 
 
 def run_script(*argv: str, stdin: str | None = None) -> Result:
-    done = subprocess.run([*script(), *argv], capture_output=True, text=True, timeout=120,
-                          input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [*script(), *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     return Result(done.returncode, done.stdout, done.stderr)
 
 
@@ -433,6 +467,7 @@ def test_script_embedded(tmp_path: Path) -> None:
 
 # --- a real Directus server ------------------------------------------------------------------------
 
+
 def as_(directus, account) -> list[str]:
     return ["--url", directus.url, "--token", account.token]
 
@@ -440,8 +475,14 @@ def as_(directus, account) -> list[str]:
 @pytest.fixture
 def server(directus, run):
     """``server(account, *argv)``: run against the real server, checking no output holds a secret."""
-    secrets = [directus.admin.token, directus.user.token, directus.colleague.token,
-               directus.admin.password, directus.user.password, directus.colleague.password]
+    secrets = [
+        directus.admin.token,
+        directus.user.token,
+        directus.colleague.token,
+        directus.admin.password,
+        directus.user.password,
+        directus.colleague.password,
+    ]
 
     def runner(account, *argv: str) -> Result:
         result = run(*argv, *as_(directus, account))
@@ -484,7 +525,8 @@ def test_server_send_list_archive(server, directus) -> None:
 
     # the colleague does not see it; the admin's own inbox does not list it
     server(directus.colleague, "show", key).assert_one_line_error(
-        1, f"Notification {key} was not found, or you are not allowed to see it.")
+        1, f"Notification {key} was not found, or you are not allowed to see it."
+    )
     assert server(directus.admin, "list", "--search", tag, "--json").json["items"] == []
 
     archived = server(directus.user, "archive", key)
@@ -507,7 +549,8 @@ def test_server_send_list_archive(server, directus) -> None:
 
 def test_server_user_may_not_send(server, directus) -> None:
     server(directus.user, "send", "--to", directus.admin.email, "--subject", "hi").assert_one_line_error(
-        1, "may not send notifications")
+        1, "may not send notifications"
+    )
 
 
 def test_server_whoami(server, directus) -> None:
@@ -523,17 +566,29 @@ def test_server_whoami(server, directus) -> None:
 
 def test_server_recipients_by_name_one_batch(server, directus) -> None:
     tag = marker()
-    result = server(directus.admin, "send", "--to", "Uma User", "--to", directus.colleague.email, directus.user.id,
-                    "--subject", f"Team {tag}", "--json")
+    result = server(
+        directus.admin,
+        "send",
+        "--to",
+        "Uma User",
+        "--to",
+        directus.colleague.email,
+        directus.user.id,
+        "--subject",
+        f"Team {tag}",
+        "--json",
+    )
     assert result.code == 0, result.err
     recipients = sorted(row["recipient"] for row in result.json["created"])
     assert recipients == sorted([directus.user.id, directus.colleague.id])  # the repeat is sent once
     text = server(directus.admin, "send", "--to", "colin", "--subject", f"Colin {tag}")
     assert text.code == 0 and "Colin Colleague <colleague@example.com>" in text.out
     server(directus.admin, "send", "--to", "example.com", "--subject", "x").assert_one_line_error(
-        2, "'example.com' matches 3 users", "Uma User <user@example.com>")
+        2, "'example.com' matches 3 users", "Uma User <user@example.com>"
+    )
     server(directus.admin, "send", "--to", f"nobody-{tag}", "--subject", "x").assert_one_line_error(
-        2, f"No user you may see matches 'nobody-{tag}'")
+        2, f"No user you may see matches 'nobody-{tag}'"
+    )
     for account in (directus.user, directus.colleague):
         rows = server(account, "list", "--search", tag, "--json").json["items"]
         ids = [row["id"] for row in rows]
@@ -546,7 +601,8 @@ def test_server_other_users_notification_is_not_found(server, directus) -> None:
     key = str(item["id"])
     for argv in (("archive", key), ("show", key), ("unarchive", key)):
         server(directus.user, *argv).assert_one_line_error(
-            1, f"Notification {key} was not found, or you are not allowed to see it.")
+            1, f"Notification {key} was not found, or you are not allowed to see it."
+        )
     mine = send_to(server, directus, directus.user, f"Mine {tag}")
     server(directus.user, "archive", str(mine["id"]), key).assert_one_line_error(1, f"Notification {key}")
     assert server(directus.user, "list", "--search", tag, "--json").json["filter_count"] == 1  # nothing changed
@@ -640,8 +696,10 @@ def test_server_password_login(run, directus, monkeypatch: pytest.MonkeyPatch) -
 
 def test_server_profile_from_config(run, directus, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(f'default_profile = "test"\n[profiles.test]\nurl = "{directus.url}"\n'
-                      f'token = "{directus.user.token}"\ntransport = "graphql"\n')
+    config.write_text(
+        f'default_profile = "test"\n[profiles.test]\nurl = "{directus.url}"\n'
+        f'token = "{directus.user.token}"\ntransport = "graphql"\n'
+    )
     result = run("--config", str(config), "whoami", "--json")
     assert result.code == 0, result.err
     assert result.json["user"]["id"] == directus.user.id and result.json["backend"]["kind"] == "graphql"

@@ -100,8 +100,9 @@ def test_precedence_flags_over_env_over_profile(config_file: Path, monkeypatch: 
 
 
 def test_env_alone_without_config() -> None:
-    settings = load_settings(env={"DIRECTUS_URL": "http://localhost:8055", "DIRECTUS_EMAIL": "a@b.c",
-                                  "DIRECTUS_PASSWORD": PASSWORD})
+    settings = load_settings(
+        env={"DIRECTUS_URL": "http://localhost:8055", "DIRECTUS_EMAIL": "a@b.c", "DIRECTUS_PASSWORD": PASSWORD}
+    )
     assert settings.url == "http://localhost:8055"
     assert settings.email == "a@b.c" and settings.token is None
     assert settings.password.get_secret_value() == PASSWORD
@@ -186,8 +187,9 @@ def test_profile_without_url(tmp_path: Path) -> None:
 
 
 def test_bad_transport_in_file_flag_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path / "c.toml", f'[profiles.p]\nurl = "https://x.example.com"\ntoken = "{TOKEN}"\n'
-                                      'transport = "soap"\n')
+    path = write(
+        tmp_path / "c.toml", f'[profiles.p]\nurl = "https://x.example.com"\ntoken = "{TOKEN}"\ntransport = "soap"\n'
+    )
     with pytest.raises(ConfigError) as caught:
         load_settings(config=path, profile="p")
     text = str(caught.value)
@@ -215,7 +217,7 @@ def test_wrong_types_do_not_echo_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(config=path, profile="p")
     assert TOKEN not in str(caught.value) and str(path) in str(caught.value)
-    path = write(tmp_path / "d.toml", '[keymap]\narchive = 5\n')
+    path = write(tmp_path / "d.toml", "[keymap]\narchive = 5\n")
     with pytest.raises(ConfigError, match=r"d\.toml:2"):
         load_settings(config=path)
 
@@ -232,14 +234,17 @@ def test_url_without_credentials(tmp_path: Path) -> None:
         load_settings(token=TOKEN)
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("ftp://x.example.com", "http:// or https://"),
-    ("https://", "no host"),
-    ("example.com", "http:// or https://"),
-    ("https://user:pw@x.example.com", "credentials"),
-    ("https://x.example.com:99999", "not a valid URL"),
-    ("https://x.example.com/?a=1", "query"),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("ftp://x.example.com", "http:// or https://"),
+        ("https://", "no host"),
+        ("example.com", "http:// or https://"),
+        ("https://user:pw@x.example.com", "credentials"),
+        ("https://x.example.com:99999", "not a valid URL"),
+        ("https://x.example.com/?a=1", "query"),
+    ],
+)
 def test_bad_urls(url: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(url=url, token=TOKEN)
@@ -266,6 +271,7 @@ def test_settings_can_be_built_by_hand() -> None:
 
 # --- from settings to a backend (no I/O happens when opening) -------------------------------------
 
+
 async def test_open_backend_embedded_and_servers() -> None:
     from app.api.auth import PasswordLogin, StaticToken
     from app.connect import open_backend
@@ -277,8 +283,7 @@ async def test_open_backend_embedded_and_servers() -> None:
         await embedded.aclose()
 
     for transport in ("rest", "graphql"):
-        backend = open_backend(Settings(url="https://x.example.com/", token=TOKEN, transport=transport,
-                                        timeout=3))
+        backend = open_backend(Settings(url="https://x.example.com/", token=TOKEN, transport=transport, timeout=3))
         try:
             assert backend.info.kind == transport and backend.info.location == "https://x.example.com"
             assert isinstance(backend.client.auth, StaticToken)
@@ -287,8 +292,10 @@ async def test_open_backend_embedded_and_servers() -> None:
             await backend.aclose()
 
     asked = []
-    backend = open_backend(Settings(url="https://x.example.com", email="me@example.com"),
-                           password_prompt=lambda prompt: asked.append(prompt) or PASSWORD)
+    backend = open_backend(
+        Settings(url="https://x.example.com", email="me@example.com"),
+        password_prompt=lambda prompt: asked.append(prompt) or PASSWORD,
+    )
     try:
         assert isinstance(backend.client.auth, PasswordLogin)
         assert asked == ["Password for me@example.com at https://x.example.com: "]

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from app.api import GraphQLBackend, PasswordLogin, RestBackend, StaticToken
 from app.backend import InboxBackend
-
 from app.errors import (
     AuthenticationError,
     BatchError,
@@ -72,8 +71,10 @@ async def inbox(request, tmp_path):
 async def as_user(request, directus):
     """The same server through each transport, as an ordinary app user and as the admin."""
     cls = TRANSPORTS[request.param]
-    async with cls(directus.url, StaticToken(directus.user.token)) as user, \
-            cls(directus.url, StaticToken(directus.admin.token)) as admin:
+    async with (
+        cls(directus.url, StaticToken(directus.user.token)) as user,
+        cls(directus.url, StaticToken(directus.admin.token)) as admin,
+    ):
         yield user, admin
 
 
@@ -83,13 +84,14 @@ def ids(page) -> list[int]:
 
 # --- create and read ------------------------------------------------------------------------
 
+
 async def test_create_fills_id_timestamp_and_status(inbox):
-    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    before = datetime.now(UTC) - timedelta(seconds=5)
     created = await inbox.backend.create(inbox.draft("Hi there!", message="**bold** <em>x</em>", item="7"))
     assert isinstance(created.id, int)
     assert created.status == INBOX
     assert created.timestamp is not None and created.timestamp.tzinfo is not None
-    assert before <= created.timestamp <= datetime.now(timezone.utc) + timedelta(seconds=5)
+    assert before <= created.timestamp <= datetime.now(UTC) + timedelta(seconds=5)
     fetched = await inbox.backend.get(created.id)
     assert fetched.to_json() == created.to_json()
     assert fetched.message == "**bold** <em>x</em>"
@@ -101,15 +103,14 @@ async def test_create_many_returns_every_notification_in_order(inbox):
     created = await inbox.backend.create_many([inbox.draft(f"n{i}") for i in range(5)])
     assert [n.subject for n in created] == [f"n{i}" for i in range(5)]
     assert len({n.id for n in created}) == 5
-    page = await inbox.backend.list(inbox.query(sort=("id",)))
+    page = await inbox.backend.list_notifications(inbox.query(sort=("id",)))
     assert ids(page) == sorted(n.id for n in created)
 
 
 async def test_create_for_an_unknown_recipient_is_invalid_input(inbox):
     with pytest.raises(InvalidInputError):
-        await inbox.backend.create(NotificationDraft(recipient=str(uuid.uuid4()), subject="x",
-                                                     collection=inbox.marker))
-    assert (await inbox.backend.list(inbox.query())).filter_count == 0
+        await inbox.backend.create(NotificationDraft(recipient=str(uuid.uuid4()), subject="x", collection=inbox.marker))
+    assert (await inbox.backend.list_notifications(inbox.query())).filter_count == 0
 
 
 async def test_hostile_content_is_stored_exactly_as_sent(inbox):
@@ -128,33 +129,34 @@ async def test_get_of_a_missing_id_is_not_found(inbox):
 
 # --- list: paging, sort, search, counts -----------------------------------------------------
 
+
 async def test_paging_past_100_with_both_counts(inbox):
     created = await inbox.backend.create_many([inbox.draft(f"p{i:03}") for i in range(250)])
     expected = sorted((n.id for n in created), reverse=True)
     seen: list[int] = []
     for page_number in (1, 2, 3):
-        page = await inbox.backend.list(inbox.query(sort=("-id",), limit=100, page=page_number))
+        page = await inbox.backend.list_notifications(inbox.query(sort=("-id",), limit=100, page=page_number))
         assert page.filter_count == 250
         assert page.total_count >= 250
         seen.extend(ids(page))
     assert seen == expected
-    by_offset = await inbox.backend.list(inbox.query(sort=("-id",), limit=100, offset=200))
+    by_offset = await inbox.backend.list_notifications(inbox.query(sort=("-id",), limit=100, offset=200))
     assert ids(by_offset) == expected[200:]
-    everything = await inbox.backend.list(inbox.query(sort=("-id",), limit=-1))
+    everything = await inbox.backend.list_notifications(inbox.query(sort=("-id",), limit=-1))
     assert ids(everything) == expected
 
 
 async def test_sort_by_subject_both_ways(inbox):
     await inbox.backend.create_many([inbox.draft(s) for s in ("banana", "apple", "cherry")])
-    up = await inbox.backend.list(inbox.query(sort=("subject",)))
-    down = await inbox.backend.list(inbox.query(sort=("-subject",)))
+    up = await inbox.backend.list_notifications(inbox.query(sort=("subject",)))
+    down = await inbox.backend.list_notifications(inbox.query(sort=("-subject",)))
     assert [n.subject for n in up.items] == ["apple", "banana", "cherry"]
     assert [n.subject for n in down.items] == ["cherry", "banana", "apple"]
 
 
 async def test_newest_first_is_the_default_order(inbox):
     created = await inbox.backend.create_many([inbox.draft(f"t{i}") for i in range(3)])
-    page = await inbox.backend.list(inbox.query())
+    page = await inbox.backend.list_notifications(inbox.query())
     assert ids(page) == sorted((n.id for n in created), reverse=True)
 
 
@@ -163,7 +165,7 @@ async def test_search_matches_subject_and_message_case_insensitively(inbox):
     hit_subject = await inbox.backend.create(inbox.draft(f"About {word.upper()} today"))
     hit_message = await inbox.backend.create(inbox.draft("Other", message=f"see *{word}* here"))
     await inbox.backend.create(inbox.draft("Unrelated"))
-    page = await inbox.backend.list(inbox.query(search=word))
+    page = await inbox.backend.list_notifications(inbox.query(search=word))
     assert sorted(ids(page)) == sorted([hit_subject.id, hit_message.id])
     assert page.filter_count == 2
     assert page.total_count >= 3
@@ -174,41 +176,43 @@ async def test_mine_shows_only_the_current_users_notifications(inbox):
     await inbox.backend.create(NotificationDraft(recipient=me.id, subject="to me", collection=inbox.marker))
     others = [u for u in await inbox.backend.users() if u.id != me.id]
     if others:
-        await inbox.backend.create(NotificationDraft(recipient=others[0].id, subject="to someone else",
-                                                     collection=inbox.marker))
-    page = await inbox.backend.list(inbox.query(mine=True))
+        await inbox.backend.create(
+            NotificationDraft(recipient=others[0].id, subject="to someone else", collection=inbox.marker)
+        )
+    page = await inbox.backend.list_notifications(inbox.query(mine=True))
     assert [n.subject for n in page.items] == ["to me"]
     assert all(n.recipient_id == me.id for n in page.items)
 
 
 async def test_fields_limits_what_comes_back(inbox):
     created = await inbox.backend.create(inbox.draft("only some", message="hidden"))
-    page = await inbox.backend.list(inbox.query(fields=("id", "subject")))
+    page = await inbox.backend.list_notifications(inbox.query(fields=("id", "subject")))
     assert [(n.id, n.subject, n.message) for n in page.items] == [(created.id, "only some", None)]
 
 
 async def test_a_filter_on_an_unknown_field_is_refused(inbox):
     with pytest.raises((ForbiddenError, InvalidInputError)):
-        await inbox.backend.list(Query(filter={"no_such_field": {"_eq": 1}}))
+        await inbox.backend.list_notifications(Query(filter={"no_such_field": {"_eq": 1}}))
 
 
 async def test_a_long_filter_still_lists(inbox):
     """A filter on 1,000 ids is too long for a URL: REST lists with SEARCH and a body."""
     created = await inbox.backend.create_many([inbox.draft(f"l{i}") for i in range(20)])
     wanted = [n.id for n in created[:10]] + list(range(10_000_000, 10_000_990))
-    page = await inbox.backend.list(inbox.query(filter={"id": {"_in": wanted}}, limit=-1))
+    page = await inbox.backend.list_notifications(inbox.query(filter={"id": {"_in": wanted}}, limit=-1))
     assert sorted(ids(page)) == sorted(n.id for n in created[:10])
     assert page.filter_count == 10
 
 
 # --- update ---------------------------------------------------------------------------------
 
+
 async def test_archive_and_unarchive_one(inbox):
     created = await inbox.backend.create(inbox.draft())
     archived = await inbox.backend.update(created.id, NotificationChanges(status=ARCHIVED))
     assert archived.status == ARCHIVED
-    assert ids(await inbox.backend.list(inbox.query(status=ARCHIVED))) == [created.id]
-    assert ids(await inbox.backend.list(inbox.query(status=INBOX))) == []
+    assert ids(await inbox.backend.list_notifications(inbox.query(status=ARCHIVED))) == [created.id]
+    assert ids(await inbox.backend.list_notifications(inbox.query(status=INBOX))) == []
     restored = await inbox.backend.update(created.id, NotificationChanges(status=INBOX))
     assert restored.status == INBOX
 
@@ -225,7 +229,7 @@ async def test_an_unknown_status_is_kept_not_a_crash(inbox):
     await inbox.backend.update(created.id, NotificationChanges(status="read"))
     fetched = await inbox.backend.get(created.id)
     assert fetched.status == "read"
-    page = await inbox.backend.list(inbox.query())
+    page = await inbox.backend.list_notifications(inbox.query())
     assert [(n.id, n.status) for n in page.items] == [(created.id, "read")]
 
 
@@ -246,37 +250,39 @@ async def test_batch_archive_and_delete_of_1000(inbox):
     created = await inbox.backend.create_many([inbox.draft(f"b{i}") for i in range(1000)])
     keys = [n.id for n in created]
     progress: list[tuple[int, int]] = []
-    updated = await inbox.backend.update_many(keys, NotificationChanges(status=ARCHIVED),
-                                              progress=lambda done, total: progress.append((done, total)))
+    updated = await inbox.backend.update_many(
+        keys, NotificationChanges(status=ARCHIVED), progress=lambda done, total: progress.append((done, total))
+    )
     assert sorted(n.id for n in updated) == sorted(keys)
     assert progress[-1] == (1000, 1000)
-    archived = await inbox.backend.list(inbox.query(status=ARCHIVED, limit=1))
+    archived = await inbox.backend.list_notifications(inbox.query(status=ARCHIVED, limit=1))
     assert archived.filter_count == 1000
     await inbox.backend.delete_many(keys)
-    assert (await inbox.backend.list(inbox.query(limit=1))).filter_count == 0
+    assert (await inbox.backend.list_notifications(inbox.query(limit=1))).filter_count == 0
 
 
 async def test_delete_one_and_many(inbox):
     created = await inbox.backend.create_many([inbox.draft(f"d{i}") for i in range(4)])
     await inbox.backend.delete(created[0].id)
     await inbox.backend.delete_many([created[1].id, created[2].id])
-    assert ids(await inbox.backend.list(inbox.query())) == [created[3].id]
+    assert ids(await inbox.backend.list_notifications(inbox.query())) == [created[3].id]
 
 
 async def test_deleting_ids_that_do_not_exist_is_quiet(inbox):
     """Directus answers 204 for ids that do not exist; so does every backend."""
     await inbox.backend.delete_many([2_000_000_001, 2_000_000_002])
     await inbox.backend.delete(2_000_000_003)
-    assert (await inbox.backend.list(inbox.query())).filter_count == 0
+    assert (await inbox.backend.list_notifications(inbox.query())).filter_count == 0
 
 
 async def test_a_very_large_message_is_refused_as_too_large(inbox):
     with pytest.raises(PayloadTooLargeError):
         await inbox.backend.create(inbox.draft("huge", message="x" * 1_100_000))
-    assert (await inbox.backend.list(inbox.query())).filter_count == 0
+    assert (await inbox.backend.list_notifications(inbox.query())).filter_count == 0
 
 
 # --- users and capabilities -----------------------------------------------------------------
+
 
 async def test_me_and_user_lookup(inbox):
     me = await inbox.backend.me()
@@ -296,13 +302,17 @@ async def test_the_most_powerful_user_may_do_everything(inbox):
 
 # --- an ordinary user on the real server ----------------------------------------------------
 
+
 async def test_ordinary_user_sees_only_their_own(as_user, directus):
     user, admin = as_user
     marker = f"ou_{uuid.uuid4().hex[:8]}"
-    mine = await admin.create(NotificationDraft(recipient=directus.user.id, subject="for you", collection=marker,
-                                                sender=directus.colleague.id))
+    mine = await admin.create(
+        NotificationDraft(
+            recipient=directus.user.id, subject="for you", collection=marker, sender=directus.colleague.id
+        )
+    )
     await admin.create(NotificationDraft(recipient=directus.colleague.id, subject="not for you", collection=marker))
-    page = await user.list(Query(filter={"collection": {"_eq": marker}}))
+    page = await user.list_notifications(Query(filter={"collection": {"_eq": marker}}))
     assert [(n.id, n.subject) for n in page.items] == [(mine.id, "for you")]
     assert page.items[0].sender_id == directus.colleague.id, "the sender's id is kept even if unreadable"
     assert [u.id for u in await user.users()] == [directus.user.id]
@@ -311,8 +321,9 @@ async def test_ordinary_user_sees_only_their_own(as_user, directus):
 async def test_ordinary_user_may_archive_but_not_create_delete_or_edit(as_user, directus):
     user, admin = as_user
     marker = f"ou_{uuid.uuid4().hex[:8]}"
-    created = await admin.create_many([NotificationDraft(recipient=directus.user.id, subject=f"s{i}",
-                                                         collection=marker) for i in range(3)])
+    created = await admin.create_many(
+        [NotificationDraft(recipient=directus.user.id, subject=f"s{i}", collection=marker) for i in range(3)]
+    )
     keys = [n.id for n in created]
 
     updated = await user.update_many(keys, NotificationChanges(status=ARCHIVED))
@@ -329,10 +340,12 @@ async def test_ordinary_user_may_archive_but_not_create_delete_or_edit(as_user, 
     with pytest.raises(ForbiddenError):
         await user.update(keys[0], NotificationChanges(subject="changed"))
 
-    survivors = await admin.list(Query(filter={"collection": {"_eq": marker}}))
+    survivors = await admin.list_notifications(Query(filter={"collection": {"_eq": marker}}))
     assert sorted(ids(survivors)) == sorted(keys)
     assert {n.subject for n in survivors.items} == {"s0", "s1", "s2"}
-    assert (await admin.list(Query(filter={"subject": {"_eq": "nope"}, "collection": {"_eq": marker}}))).items == []
+    assert (
+        await admin.list_notifications(Query(filter={"subject": {"_eq": "nope"}, "collection": {"_eq": marker}}))
+    ).items == []
 
 
 async def test_ordinary_user_capabilities_say_why(as_user):
@@ -355,12 +368,13 @@ async def test_another_users_notification_is_not_found_for_an_ordinary_user(as_u
 
 # --- auth, faults ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", tuple(TRANSPORTS))
 async def test_a_wrong_token_is_an_authentication_error_without_the_token(kind, directus):
     secret = "wrong-" + uuid.uuid4().hex
     async with TRANSPORTS[kind](directus.url, StaticToken(secret)) as backend:
         with pytest.raises(AuthenticationError) as error:
-            await backend.list(Query())
+            await backend.list_notifications(Query())
     assert secret not in str(error.value) and secret not in repr(error.value)
 
 
@@ -394,8 +408,9 @@ class ExpireOnce(httpx.AsyncBaseTransport):
         self.paths.append(f"{request.method} {request.url.path}")
         if not self.expired and not request.url.path.startswith("/auth/"):
             self.expired = True
-            return httpx.Response(401, json={"errors": [{"message": "Token expired.",
-                                                         "extensions": {"code": "TOKEN_EXPIRED"}}]})
+            return httpx.Response(
+                401, json={"errors": [{"message": "Token expired.", "extensions": {"code": "TOKEN_EXPIRED"}}]}
+            )
         return await self.inner.handle_async_request(request)
 
 
@@ -430,8 +445,8 @@ async def test_graphql_routes_create_over_rest(directus):
 async def test_a_long_rest_list_uses_search(directus):
     transport = Recording()
     async with RestBackend(directus.url, StaticToken(directus.admin.token), transport=transport) as backend:
-        await backend.list(Query(filter={"id": {"_in": list(range(1, 1001))}}))
-        await backend.list(Query())
+        await backend.list_notifications(Query(filter={"id": {"_in": list(range(1, 1001))}}))
+        await backend.list_notifications(Query())
     assert transport.requests == ["SEARCH /notifications", "GET /notifications"]
 
 
@@ -439,7 +454,7 @@ async def test_a_long_rest_list_uses_search(directus):
 async def test_a_server_that_is_down_is_a_network_error(kind, unused_port):
     async with TRANSPORTS[kind](f"http://127.0.0.1:{unused_port}", StaticToken("t0ken-secret")) as backend:
         with pytest.raises(Exception) as error:
-            await backend.list(Query())
+            await backend.list_notifications(Query())
     assert type(error.value).__name__ == "NetworkError"
     assert "Cannot reach http://127.0.0.1" in str(error.value)
     assert "t0ken-secret" not in str(error.value)
@@ -449,10 +464,11 @@ async def test_a_timeout_is_a_network_error():
     def hang(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    async with RestBackend("http://directus.invalid", StaticToken("t"), timeout=2,
-                           transport=httpx.MockTransport(hang)) as backend:
+    async with RestBackend(
+        "http://directus.invalid", StaticToken("t"), timeout=2, transport=httpx.MockTransport(hang)
+    ) as backend:
         with pytest.raises(Exception, match="did not answer within 2 s") as error:
-            await backend.list(Query())
+            await backend.list_notifications(Query())
     assert type(error.value).__name__ == "NetworkError"
 
 
@@ -462,7 +478,7 @@ async def test_a_server_that_is_not_directus_is_a_server_error():
 
     async with RestBackend("http://example.invalid", StaticToken("t"), transport=httpx.MockTransport(html)) as backend:
         with pytest.raises(Exception, match="not Directus JSON") as error:
-            await backend.list(Query())
+            await backend.list_notifications(Query())
     assert type(error.value).__name__ == "ServerError"
 
 
@@ -473,12 +489,15 @@ async def test_a_batch_that_fails_part_way_names_the_keys_left():
         keys = json.loads(request.content)["keys"]
         calls.append(keys)
         if len(calls) == 2:
-            return httpx.Response(503, json={"errors": [{"message": "Service Unavailable",
-                                                         "extensions": {"code": "SERVICE_UNAVAILABLE"}}]})
+            return httpx.Response(
+                503,
+                json={"errors": [{"message": "Service Unavailable", "extensions": {"code": "SERVICE_UNAVAILABLE"}}]},
+            )
         return httpx.Response(200, json={"data": [{"id": k, "status": "archived"} for k in keys]})
 
-    async with RestBackend("http://example.invalid", StaticToken("t"),
-                           transport=httpx.MockTransport(second_chunk_fails)) as backend:
+    async with RestBackend(
+        "http://example.invalid", StaticToken("t"), transport=httpx.MockTransport(second_chunk_fails)
+    ) as backend:
         with pytest.raises(BatchError) as error:
             await backend.update_many(list(range(1, 1201)), NotificationChanges(status=ARCHIVED))
     assert error.value.done_keys == list(range(1, 501))

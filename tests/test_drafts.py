@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,7 @@ def a_draft(**fields) -> Draft:
 
 # --- saving and loading -------------------------------------------------------------------------
 
+
 def test_drafts_live_in_the_user_data_dir(isolated_dirs: Path) -> None:
     assert drafts_dir() == isolated_dirs / "data" / "directus-inbox" / "drafts"
     file = DraftFile.for_account("http://127.0.0.1:8055", "user-1")
@@ -43,7 +44,7 @@ def test_drafts_live_in_the_user_data_dir(isolated_dirs: Path) -> None:
 
 def test_a_saved_draft_loads_back_with_the_time_it_was_saved(tmp_path: Path) -> None:
     file = DraftFile(tmp_path / "drafts" / "d.json")
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     saved = file.save(a_draft(to_text="tom", collection="articles", item="7"))
 
     loaded = file.load()
@@ -75,8 +76,9 @@ def test_accounts_and_slots_have_separate_files(tmp_path: Path) -> None:
     assert DraftFile.for_account("http://a", "u1", "../../etc/x", directory=tmp_path).path.parent == tmp_path
 
 
-def test_the_write_is_atomic_a_failed_write_leaves_the_old_draft(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_write_is_atomic_a_failed_write_leaves_the_old_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     file = DraftFile(tmp_path / "drafts" / "d.json")
     file.save(a_draft(subject="First"))
 
@@ -125,38 +127,40 @@ def test_blank_and_same_content() -> None:
     assert Draft().is_blank()
     assert Draft(subject="  ", message="\n").is_blank()
     assert not Draft(to_text="maya").is_blank()
-    stamped = a_draft().model_copy(update={"saved_at": datetime.now(timezone.utc)})
+    stamped = a_draft().model_copy(update={"saved_at": datetime.now(UTC)})
     assert stamped.same_content(a_draft())
     assert not a_draft(subject="Other").same_content(a_draft())
 
 
 # --- replies ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("subject", "expected"), [
-    ("Budget", "Re: Budget"),
-    ("Re: Budget", "Re: Budget"),
-    ("RE: Re: re:Budget", "Re: Budget"),
-    ("Aw: AW: Re: Budget", "Re: Budget"),
-    ("Re[2]: Budget", "Re: Budget"),
-    ("  re :  Budget  ", "Re: Budget"),
-    ("Regarding: Budget", "Re: Regarding: Budget"),
-    ("Fwd: Budget", "Re: Fwd: Budget"),
-    ("", "Re: (no subject)"),
-    (None, "Re: (no subject)"),
-    ("Re:", "Re: (no subject)"),
-    ("Budget\x1b[31m red\nline", "Re: Budget red line"),
-])
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Budget", "Re: Budget"),
+        ("Re: Budget", "Re: Budget"),
+        ("RE: Re: re:Budget", "Re: Budget"),
+        ("Aw: AW: Re: Budget", "Re: Budget"),
+        ("Re[2]: Budget", "Re: Budget"),
+        ("  re :  Budget  ", "Re: Budget"),
+        ("Regarding: Budget", "Re: Regarding: Budget"),
+        ("Fwd: Budget", "Re: Fwd: Budget"),
+        ("", "Re: (no subject)"),
+        (None, "Re: (no subject)"),
+        ("Re:", "Re: (no subject)"),
+        ("Budget\x1b[31m red\nline", "Re: Budget red line"),
+    ],
+)
 def test_reply_subject_never_stacks_prefixes(subject, expected) -> None:
     assert reply_subject(subject) == expected
     assert reply_subject(reply_subject(subject)) == expected
 
 
 def test_quote_message_quotes_every_line_under_who_wrote_it() -> None:
-    when = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
-    quoted = quote_message("Hello **team**,\n\nsee <em>this</em>.\x1b]52;c;x\x07", author="Rijk van Zanten",
-                           when=when)
-    assert quoted == (f"On {format_when(when)}, Rijk van Zanten wrote:\n\n"
-                      "> Hello **team**,\n>\n> see <em>this</em>.\n")
+    when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+    quoted = quote_message("Hello **team**,\n\nsee <em>this</em>.\x1b]52;c;x\x07", author="Rijk van Zanten", when=when)
+    assert quoted == (f"On {format_when(when)}, Rijk van Zanten wrote:\n\n> Hello **team**,\n>\n> see <em>this</em>.\n")
 
 
 def test_quote_of_an_empty_message_and_unknown_date() -> None:
@@ -164,13 +168,21 @@ def test_quote_of_an_empty_message_and_unknown_date() -> None:
 
 
 def test_format_when_is_local_time() -> None:
-    when = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
+    when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     assert format_when(when) == when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def test_reply_draft_answers_the_sender_about_the_same_item() -> None:
-    original = Notification(id=42, timestamp="2024-05-01T12:30:00.000Z", sender=MAYA.id, recipient="me",
-                            subject="RE: Review", message="Please look.", collection="articles", item=7)
+    original = Notification(
+        id=42,
+        timestamp="2024-05-01T12:30:00.000Z",
+        sender=MAYA.id,
+        recipient="me",
+        subject="RE: Review",
+        message="Please look.",
+        collection="articles",
+        item=7,
+    )
 
     draft = reply_draft(original, author="Maya Okafor")
 
@@ -190,6 +202,7 @@ def test_reply_draft_names_an_expanded_sender_or_falls_back_to_the_id() -> None:
 
 
 # --- what compose.send would refuse -------------------------------------------------------------
+
 
 def test_form_errors_lists_every_field_at_once() -> None:
     errors = form_errors([], "  ", None, "7")

@@ -75,10 +75,15 @@ def assert_safe_for_the_widget(markdown: str) -> WidgetView:
 
 def assert_no_hidden_characters(text: str) -> None:
     assert not [ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\t"]
-    assert not [ch for ch in text if ch in "\u061c\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"]
+    assert not [
+        ch
+        for ch in text
+        if ch in "\u061c\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+    ]
 
 
 # --- The mention example --------------------------------------------------------------------
+
 
 def test_the_mention_example_reads_as_markdown_with_a_quote_and_a_visible_link():
     markdown = to_markdown(MENTION)
@@ -104,9 +109,7 @@ def test_the_mention_example_as_plain_text_for_the_cli():
 
 
 def test_the_mention_example_as_a_list_row():
-    assert summary(MENTION) == (
-        "Hello admin@example.com, ijk@directus.io has mentioned you in a comment: Hello…"
-    )
+    assert summary(MENTION) == ("Hello admin@example.com, ijk@directus.io has mentioned you in a comment: Hello…")
     assert summary(MENTION, width=200) == (
         "Hello admin@example.com, ijk@directus.io has mentioned you in a comment: "
         "Hello admin@example.com! Click here to view."
@@ -114,6 +117,7 @@ def test_the_mention_example_as_a_list_row():
 
 
 # --- Markdown already in the message is kept ------------------------------------------------
+
 
 def test_markdown_around_html_is_kept_as_written():
     message = (
@@ -166,6 +170,7 @@ def test_html_entities_show_as_text_never_as_tags():
 
 # --- Links and images -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "message",
     [
@@ -196,8 +201,16 @@ def test_a_deceptive_link_text_cannot_hide_the_real_target():
 
 
 UNSAFE_TARGETS = [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "jav&#x61;script:alert(1)", "data:text/html,<script>x</script>",
-    "vbscript:msgbox", "file:///etc/passwd", "ssh://host", "app.quit", "@click=app.quit", "/relative/path",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "jav&#x61;script:alert(1)",
+    "data:text/html,<script>x</script>",
+    "vbscript:msgbox",
+    "file:///etc/passwd",
+    "ssh://host",
+    "app.quit",
+    "@click=app.quit",
+    "/relative/path",
     "//evil.example/x",
 ]
 
@@ -237,10 +250,16 @@ def test_autolinks_and_bare_urls_are_only_clickable_when_http_https_or_mailto():
 @pytest.mark.parametrize(
     ("message", "shown", "plain"),
     [
-        ('<img src="http://img.example/cat.png" alt="A cat">', "[image: A cat] (http://img.example/cat.png)",
-         "[image: A cat] <http://img.example/cat.png>"),
-        ("![A cat](http://img.example/cat.png)", "[image: A cat] (http://img.example/cat.png)",
-         "[image: A cat] <http://img.example/cat.png>"),
+        (
+            '<img src="http://img.example/cat.png" alt="A cat">',
+            "[image: A cat] (http://img.example/cat.png)",
+            "[image: A cat] <http://img.example/cat.png>",
+        ),
+        (
+            "![A cat](http://img.example/cat.png)",
+            "[image: A cat] (http://img.example/cat.png)",
+            "[image: A cat] <http://img.example/cat.png>",
+        ),
         ("![tracker](data:image/png;base64,iVBORw0KGgo=)", "[image: tracker]", "[image: tracker]"),
         ('<img src="javascript:alert(1)">', "[image]", "[image]"),
     ],
@@ -253,6 +272,7 @@ def test_images_become_text_with_their_url(message, shown, plain):
 
 
 # --- Hostile messages -----------------------------------------------------------------------
+
 
 def test_script_style_and_iframe_go_with_their_content():
     markdown = to_markdown(
@@ -309,8 +329,15 @@ def test_emoji_and_cjk_survive_rendering():
 
 @pytest.mark.parametrize(
     "message",
-    ["![" * 20_000, "[a](" * 10_000, "<em>x</em>" * 3_000, "<a" + " b=c" * 10_000, "&#x202E;" * 10_000,
-     "\x1b]52;c;" * 10_000, "`" * 20_000],
+    [
+        "![" * 20_000,
+        "[a](" * 10_000,
+        "<em>x</em>" * 3_000,
+        "<a" + " b=c" * 10_000,
+        "&#x202E;" * 10_000,
+        "\x1b]52;c;" * 10_000,
+        "`" * 20_000,
+    ],
     ids=["open-images", "open-links", "many-tags", "endless-tag", "many-entities", "many-osc", "backticks"],
 )
 def test_long_hostile_messages_render_safely(message):
@@ -344,13 +371,61 @@ def test_summary_fits_the_width_in_terminal_cells():
 
 # Messages assembled from the pieces hostile messages are made of.
 PIECES = [
-    "<a href=\"javascript:alert(1)\">", "<a href='http://ok.example/a'>", "<a href=ssh://h>", "</a>",
-    "<em>", "</em>", "<p>", "</p>", "<br>", "<img src=x alt=y>", "<script>", "</script>", "<div", ">",
-    "<", "&lt;", "&#x202E;", "&amp;", "[", "]", "(", ")", "![", "](", "javascript:alert(1)",
-    "http://ok.example/p", "ftp://x.example/f", "//evil.example", "www.ok.example", "a@b.example",
-    "<http://ok.example>", "<ssh://h>", "`", "```", "\n", "\n\n", "    ", "> ", "- ", "1. ", "*", "_",
-    "[r]: ssh://h\n", "[r]", "\x1b[2J", "\x9b", "\u202e", "\u200b", "\r", "日本", "👨‍👩‍👧", "text ",
-    "[@click=app.quit]", "[/]", "\\",
+    '<a href="javascript:alert(1)">',
+    "<a href='http://ok.example/a'>",
+    "<a href=ssh://h>",
+    "</a>",
+    "<em>",
+    "</em>",
+    "<p>",
+    "</p>",
+    "<br>",
+    "<img src=x alt=y>",
+    "<script>",
+    "</script>",
+    "<div",
+    ">",
+    "<",
+    "&lt;",
+    "&#x202E;",
+    "&amp;",
+    "[",
+    "]",
+    "(",
+    ")",
+    "![",
+    "](",
+    "javascript:alert(1)",
+    "http://ok.example/p",
+    "ftp://x.example/f",
+    "//evil.example",
+    "www.ok.example",
+    "a@b.example",
+    "<http://ok.example>",
+    "<ssh://h>",
+    "`",
+    "```",
+    "\n",
+    "\n\n",
+    "    ",
+    "> ",
+    "- ",
+    "1. ",
+    "*",
+    "_",
+    "[r]: ssh://h\n",
+    "[r]",
+    "\x1b[2J",
+    "\x9b",
+    "\u202e",
+    "\u200b",
+    "\r",
+    "日本",
+    "👨‍👩‍👧",
+    "text ",
+    "[@click=app.quit]",
+    "[/]",
+    "\\",
 ]
 messages = st.one_of(st.lists(st.sampled_from(PIECES), max_size=40).map("".join), st.text(max_size=200))
 

@@ -41,13 +41,19 @@ HOSTILE_TEXT = [
     pytest.param("vertical\x0btab\x0cfeed", "verticaltabfeed", id="vt-ff"),
     pytest.param("password\x08\x08\x08\x08\x08\x08\x08\x08********", "password********", id="backspace-overwrite"),
     pytest.param("\u202etxt.exe", "txt.exe", id="bidi-override"),
-    pytest.param("invoice\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u200e\u200f\u061c.pdf", "invoice.pdf", id="bidi-all"),
+    pytest.param(
+        "invoice\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u200e\u200f\u061c.pdf", "invoice.pdf", id="bidi-all"
+    ),
     pytest.param("pay\u200bpal\u200c\u2060\ufeff", "paypal", id="zero-width"),
     pytest.param("a\u200db", "ab", id="zwj-outside-emoji"),
     pytest.param("[bold red]x[/]", "[bold red]x[/]", id="rich-markup-kept-literal"),
     pytest.param("[@click=app.quit]q[/]", "[@click=app.quit]q[/]", id="textual-action-kept-literal"),
     pytest.param("[link=file:///etc/passwd]x[/link]", "[link=file:///etc/passwd]x[/link]", id="rich-link-kept-literal"),
-    pytest.param("日本語のテキスト 👨‍👩‍👧 🏳️‍🌈 👩🏽‍💻 ❤️‍🔥 café ñ", "日本語のテキスト 👨‍👩‍👧 🏳️‍🌈 👩🏽‍💻 ❤️‍🔥 café ñ", id="cjk-emoji-intact"),
+    pytest.param(
+        "日本語のテキスト 👨‍👩‍👧 🏳️‍🌈 👩🏽‍💻 ❤️‍🔥 café ñ",
+        "日本語のテキスト 👨‍👩‍👧 🏳️‍🌈 👩🏽‍💻 ❤️‍🔥 café ñ",
+        id="cjk-emoji-intact",
+    ),
     pytest.param("broken\ud800json\udfff", "broken\ufffdjson\ufffd", id="lone-surrogates"),
     pytest.param(None, "", id="none"),
 ]
@@ -99,8 +105,12 @@ def render_with_rich(text: Text) -> tuple[str, list]:
 
 @pytest.mark.parametrize(
     "sent",
-    ["[bold red]x[/]", "[@click=app.quit]q[/]", "[link=file:///etc/passwd]x[/link]",
-     f"{ESC}]8;;http://evil.example{ESC}\\[b]x[/b]{ESC}]8;;{ESC}\\"],
+    [
+        "[bold red]x[/]",
+        "[@click=app.quit]q[/]",
+        "[link=file:///etc/passwd]x[/link]",
+        f"{ESC}]8;;http://evil.example{ESC}\\[b]x[/b]{ESC}]8;;{ESC}\\",
+    ],
 )
 def test_rich_shows_server_text_as_literal_brackets_never_as_style_or_link(sent):
     output, segments = render_with_rich(Text(clean(sent)))
@@ -124,7 +134,10 @@ def test_the_markup_check_above_would_catch_markup_being_parsed():
         ("  HTTPS://Example.com/a?b=c#d  ", "https://Example.com/a?b=c#d"),
         ("mailto:admin@example.com", "mailto:admin@example.com"),
         ("MailTo:admin@example.com?subject=Hi there", "mailto:admin@example.com?subject=Hi%20there"),
-        ("http://x.example/a b\"c'd<e>f(g)h[i]j`k\\l{m}n|o^p", "http://x.example/a%20b%22c%27d%3Ce%3Ef%28g%29h%5Bi%5Dj%60k%5Cl%7Bm%7Dn%7Co%5Ep"),
+        (
+            "http://x.example/a b\"c'd<e>f(g)h[i]j`k\\l{m}n|o^p",
+            "http://x.example/a%20b%22c%27d%3Ce%3Ef%28g%29h%5Bi%5Dj%60k%5Cl%7Bm%7Dn%7Co%5Ep",
+        ),
         ("http://x.example/\u202etxt.exe", "http://x.example/txt.exe"),
         (f"http://x.example/{ESC}[2Jpage", "http://x.example/page"),
         ("http://ex\u00e4mple.com/", "http://xn--exmple-cua.com/"),
@@ -138,11 +151,29 @@ def test_safe_url_keeps_http_https_mailto_cleaned(sent, expected):
 @pytest.mark.parametrize(
     "sent",
     [
-        None, "", "   ", "javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)",
-        "java\nscript:alert(1)", "\x01javascript:alert(1)", "jav\u200bascript:alert(1)",
-        "data:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox", "file:///etc/passwd", "ssh://host",
-        "ftp://host/x", "app.quit", "@click=app.quit", "/admin/content", "//evil.example/x",
-        "http:evil.example", "http://", "mailto:", "http://[::1]:8055/", "http://x.example:80a/",
+        None,
+        "",
+        "   ",
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        "\x01javascript:alert(1)",
+        "jav\u200bascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox",
+        "file:///etc/passwd",
+        "ssh://host",
+        "ftp://host/x",
+        "app.quit",
+        "@click=app.quit",
+        "/admin/content",
+        "//evil.example/x",
+        "http:evil.example",
+        "http://",
+        "mailto:",
+        "http://[::1]:8055/",
+        "http://x.example:80a/",
         "\uff4aavascript:alert(1)",
     ],
 )
@@ -165,9 +196,40 @@ def assert_terminal_safe(text: str, *, multiline: bool) -> None:
 # Text that is mostly escape-sequence material, so hypothesis explores the sequence parser.
 hostile_text = st.text(
     alphabet=st.one_of(
-        st.sampled_from([ESC, "[", "]", "\\", "\x07", "\x9b", "\x9c", "\x9d", "\x90", "P", "_", "^",
-                         "X", ";", "0", "2", "J", "m", "\r", "\n", "\t", "\u202e", "\u200d", "\u200b",
-                         "👩", "\ufe0f", "\U0001f3fd", "\ud800", "a", " "]),
+        st.sampled_from(
+            [
+                ESC,
+                "[",
+                "]",
+                "\\",
+                "\x07",
+                "\x9b",
+                "\x9c",
+                "\x9d",
+                "\x90",
+                "P",
+                "_",
+                "^",
+                "X",
+                ";",
+                "0",
+                "2",
+                "J",
+                "m",
+                "\r",
+                "\n",
+                "\t",
+                "\u202e",
+                "\u200d",
+                "\u200b",
+                "👩",
+                "\ufe0f",
+                "\U0001f3fd",
+                "\ud800",
+                "a",
+                " ",
+            ]
+        ),
         st.characters(),
     )
 )
@@ -202,7 +264,11 @@ def test_printable_text_letters_cjk_and_emoji_come_back_unchanged(text):
     assert clean(text, multiline=True) == text
 
 
-@given(st.one_of(st.text(), hostile_text, st.from_regex(r"\A(?i:https?|mailto|javascript|data)?:?/{0,2}.*", fullmatch=True)))
+@given(
+    st.one_of(
+        st.text(), hostile_text, st.from_regex(r"\A(?i:https?|mailto|javascript|data)?:?/{0,2}.*", fullmatch=True)
+    )
+)
 def test_safe_url_only_ever_returns_a_clean_http_https_or_mailto_url(text):
     url = safe_url(text)
     if url is None:

@@ -83,23 +83,25 @@ class PasswordLogin(Auth):
         if self._refresh is None:
             return
         try:
-            await client.call("POST", "/auth/logout", json={"refresh_token": self._refresh, "mode": "json"},
-                              authenticated=False)
+            await client.call(
+                "POST", "/auth/logout", json={"refresh_token": self._refresh, "mode": "json"}, authenticated=False
+            )
         except InboxError:
             pass
         self._access = self._refresh = None
 
     async def _login(self, client: DirectusClient) -> None:
-        body = await client.call("POST", "/auth/login", json={"email": self.email, "password": self._password},
-                                 authenticated=False)
+        body = await client.call(
+            "POST", "/auth/login", json={"email": self.email, "password": self._password}, authenticated=False
+        )
         self._store(body)
 
     async def _refresh_or_login(self, client: DirectusClient) -> None:
         if self._refresh is not None:
             try:
-                body = await client.call("POST", "/auth/refresh",
-                                         json={"refresh_token": self._refresh, "mode": "json"},
-                                         authenticated=False)
+                body = await client.call(
+                    "POST", "/auth/refresh", json={"refresh_token": self._refresh, "mode": "json"}, authenticated=False
+                )
             except AuthenticationError:
                 # Refresh tokens rotate and expire; the password still works.
                 pass

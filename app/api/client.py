@@ -29,12 +29,23 @@ from app.errors import (
 
 DEFAULT_TIMEOUT = 15.0
 
-AUTH_CODES = {"INVALID_CREDENTIALS", "TOKEN_EXPIRED", "INVALID_TOKEN", "INVALID_OTP", "USER_SUSPENDED",
-              "UNAUTHORIZED"}
+AUTH_CODES = {"INVALID_CREDENTIALS", "TOKEN_EXPIRED", "INVALID_TOKEN", "INVALID_OTP", "USER_SUSPENDED", "UNAUTHORIZED"}
 FORBIDDEN_CODES = {"FORBIDDEN", "LIMIT_EXCEEDED"}
-INPUT_CODES = {"INVALID_PAYLOAD", "INVALID_QUERY", "FAILED_VALIDATION", "VALUE_OUT_OF_RANGE", "VALUE_TOO_LONG",
-               "NOT_NULL_VIOLATION", "RECORD_NOT_UNIQUE", "INVALID_FOREIGN_KEY", "CONTAINS_NULL_VALUES",
-               "INVALID_IP", "UNSUPPORTED_MEDIA_TYPE", "GRAPHQL_VALIDATION", "CONTENT_TOO_LARGE"}
+INPUT_CODES = {
+    "INVALID_PAYLOAD",
+    "INVALID_QUERY",
+    "FAILED_VALIDATION",
+    "VALUE_OUT_OF_RANGE",
+    "VALUE_TOO_LONG",
+    "NOT_NULL_VIOLATION",
+    "RECORD_NOT_UNIQUE",
+    "INVALID_FOREIGN_KEY",
+    "CONTAINS_NULL_VALUES",
+    "INVALID_IP",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "GRAPHQL_VALIDATION",
+    "CONTENT_TOO_LARGE",
+}
 
 
 def normalise_url(url: str) -> str:
@@ -49,13 +60,21 @@ def normalise_url(url: str) -> str:
 class DirectusClient:
     """One server, one httpx client, one auth. ``call`` returns the decoded JSON body (or None)."""
 
-    def __init__(self, url: str, auth: Auth, *, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        auth: Auth,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.url = normalise_url(url)
         self.auth = auth
         self.timeout = timeout
         self._http = httpx.AsyncClient(
-            base_url=self.url, timeout=timeout, transport=transport,
+            base_url=self.url,
+            timeout=timeout,
+            transport=transport,
             headers={"User-Agent": f"directus-inbox/{__version__}", "Accept": "application/json"},
         )
 
@@ -63,16 +82,24 @@ class DirectusClient:
         await self.auth.logout(self)
         await self._http.aclose()
 
-    async def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                   json: Any = None, authenticated: bool = True) -> Any:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        authenticated: bool = True,
+    ) -> Any:
         response = await self._send(method, path, params=params, json=json, authenticated=authenticated)
-        if authenticated and response.status_code == 401 and _code(response) == "TOKEN_EXPIRED":
-            if await self.auth.renew(self):
-                response = await self._send(method, path, params=params, json=json, authenticated=True)
+        expired = authenticated and response.status_code == 401 and _code(response) == "TOKEN_EXPIRED"
+        if expired and await self.auth.renew(self):
+            response = await self._send(method, path, params=params, json=json, authenticated=True)
         return self._decode(response)
 
-    async def _send(self, method: str, path: str, *, params: dict[str, Any] | None, json: Any,
-                    authenticated: bool) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any, authenticated: bool
+    ) -> httpx.Response:
         headers = {}
         if authenticated:
             headers["Authorization"] = f"Bearer {await self.auth.access_token(self)}"
@@ -92,10 +119,12 @@ class DirectusClient:
             body = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             if response.status_code == 413:
-                raise PayloadTooLargeError("The request is larger than the server accepts.",
-                                           status=413) from None
-            raise ServerError(f"{self.url} answered HTTP {response.status_code} with something that is not "
-                              "Directus JSON; is this the Directus URL?", status=response.status_code) from None
+                raise PayloadTooLargeError("The request is larger than the server accepts.", status=413) from None
+            raise ServerError(
+                f"{self.url} answered HTTP {response.status_code} with something that is not "
+                "Directus JSON; is this the Directus URL?",
+                status=response.status_code,
+            ) from None
         if isinstance(body, dict) and body.get("errors"):
             raise error_for(response.status_code, body["errors"], self.url)
         if not response.is_success:
@@ -105,9 +134,10 @@ class DirectusClient:
 
 def _code(response: httpx.Response) -> str | None:
     try:
-        return response.json()["errors"][0]["extensions"]["code"]
+        code = response.json()["errors"][0]["extensions"]["code"]
     except (ValueError, KeyError, IndexError, TypeError):
         return None
+    return code if isinstance(code, str) else None
 
 
 def _reason(error: httpx.TransportError) -> str:
@@ -129,7 +159,8 @@ def error_for(status: int, errors: list[dict[str, Any]] | None, url: str) -> Inb
             message = "; ".join(details)
     if status == 413 or "entity too large" in message.lower():
         return PayloadTooLargeError(
-            f"The server refused a request this large ({message}); shorten the message.", code=code, status=status)
+            f"The server refused a request this large ({message}); shorten the message.", code=code, status=status
+        )
     if code in AUTH_CODES or status == 401:
         if code == "TOKEN_EXPIRED":
             message = "The access token expired."
@@ -146,8 +177,9 @@ def error_for(status: int, errors: list[dict[str, Any]] | None, url: str) -> Inb
     if code in FORBIDDEN_CODES or status == 403:
         return ForbiddenError(message, code=code, status=status)
     if code == "ROUTE_NOT_FOUND" or (status == 404 and code is None):
-        return ServerError(f"{url} has no such Directus endpoint ({message}); is this the Directus URL?",
-                           code=code, status=status)
+        return ServerError(
+            f"{url} has no such Directus endpoint ({message}); is this the Directus URL?", code=code, status=status
+        )
     if status == 404:
         return NotFoundError(message, code=code, status=status)
     if code in INPUT_CODES or 400 <= status < 500:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from app.api.auth import Auth
-from app.api.client import DEFAULT_TIMEOUT, DirectusClient, error_for
+from app.api.client import DEFAULT_TIMEOUT, error_for
 from app.api.rest import RestBackend
 from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden
 from app.models import (
@@ -35,7 +35,6 @@ ENDPOINT = "/graphql/system"
 NOTIFICATION_FIELDS = "id timestamp status recipient { id } sender { id } subject message collection item"
 SCALAR_FIELDS = ("id", "timestamp", "status", "subject", "message", "collection", "item")
 USER_FIELDS = "id first_name last_name email"
-
 
 
 def _selection(fields: Sequence[str] | None) -> str:
@@ -121,8 +120,9 @@ def _ref_columns(sort: Sequence[str]) -> list[str]:
 
 
 def _refs_of(keys: Sequence[Any]) -> str:
-    return arguments(groupBy=["id", "sender", "recipient"], filter={"id": {"_in": [int(k) for k in keys]}},
-                     limit=len(keys))
+    return arguments(
+        groupBy=["id", "sender", "recipient"], filter={"id": {"_in": [int(k) for k in keys]}}, limit=len(keys)
+    )
 
 
 def _restore_user_ids(rows: list[dict[str, Any]], refs: Any) -> None:
@@ -151,33 +151,50 @@ def _count(aggregate: Any) -> int:
 class GraphQLBackend(RestBackend):
     """Directus over GraphQL; inherits the REST transport only for what GraphQL cannot do."""
 
-    def __init__(self, url: str, auth: Auth, *, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        auth: Auth,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         super().__init__(url, auth, timeout=timeout, transport=transport)
         self.info = BackendInfo(kind="graphql", location=self.client.url, public_url=self.client.url)
 
     async def _graphql(self, document: str) -> dict[str, Any]:
         body = await self.client.call("POST", ENDPOINT, json={"query": document})
-        if not isinstance(body, dict) or "data" not in body:
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
             raise error_for(500, None, self.client.url)
-        return body["data"]
+        return data
 
-    async def list(self, query: Query) -> Page:
+    async def list_notifications(self, query: Query) -> Page:
         filter_ = graphql_filter(query.combined_filter())
         search = query.search or None
-        window = {"filter": filter_, "search": search, "sort": list(query.sort), "limit": query.limit,
-                  "offset": query.effective_offset}
+        window = {
+            "filter": filter_,
+            "search": search,
+            "sort": list(query.sort),
+            "limit": query.limit,
+            "offset": query.effective_offset,
+        }
         data = await self._graphql(
             f"query {{ items: notifications{arguments(**window)} {{ {_selection(query.fields)} }}"
             f" refs: notifications_aggregated{arguments(groupBy=_ref_columns(query.sort), **window)}"
             " { group }"
             f" matching: notifications_aggregated{arguments(filter=filter_, search=search)} {{ count {{ id }} }}"
-            " all: notifications_aggregated { count { id } } }")
+            " all: notifications_aggregated { count { id } } }"
+        )
         rows = data["items"] or []
         _restore_user_ids(rows, data.get("refs"))
-        return Page(items=[Notification.model_validate(row) for row in rows],
-                    total_count=_count(data["all"]), filter_count=_count(data["matching"]),
-                    offset=query.effective_offset, limit=query.limit)
+        return Page(
+            items=[Notification.model_validate(row) for row in rows],
+            total_count=_count(data["all"]),
+            filter_count=_count(data["matching"]),
+            offset=query.effective_offset,
+            limit=query.limit,
+        )
 
     async def _restore_after_mutation(self, rows: list[dict[str, Any]]) -> None:
         """A mutation cannot carry a query along: ask for the hidden ids separately, if any."""
@@ -191,7 +208,8 @@ class GraphQLBackend(RestBackend):
         try:
             data = await self._graphql(
                 f"query {{ notifications_by_id{arguments(id=notification_id)} {{ {NOTIFICATION_FIELDS} }}"
-                f" refs: notifications_aggregated{_refs_of([notification_id])} {{ group }} }}")
+                f" refs: notifications_aggregated{_refs_of([notification_id])} {{ group }} }}"
+            )
         except ForbiddenError as error:
             raise not_found_or_forbidden(notification_id) from error
         row = data.get("notifications_by_id")
@@ -205,7 +223,8 @@ class GraphQLBackend(RestBackend):
         try:
             data = await self._graphql(
                 f"mutation {{ update_notifications_item{arguments(id=notification_id, data=changes.payload())}"
-                f" {{ {NOTIFICATION_FIELDS} }} }}")
+                f" {{ {NOTIFICATION_FIELDS} }} }}"
+            )
         except ForbiddenError as error:
             raise not_found_or_forbidden(notification_id) from error
         row = data.get("update_notifications_item")
@@ -217,7 +236,8 @@ class GraphQLBackend(RestBackend):
     async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
         data = await self._graphql(
             f"mutation {{ update_notifications_items{arguments(ids=[int(k) for k in keys], data=changes.payload())}"
-            f" {{ {NOTIFICATION_FIELDS} }} }}")
+            f" {{ {NOTIFICATION_FIELDS} }} }}"
+        )
         rows = data["update_notifications_items"] or []
         await self._restore_after_mutation(rows)
         return [Notification.model_validate(row) for row in rows]
@@ -227,14 +247,16 @@ class GraphQLBackend(RestBackend):
 
     async def _delete_batch(self, keys: Sequence[int]) -> None:
         await self._graphql(
-            f"mutation {{ delete_notifications_items{arguments(ids=[int(k) for k in keys])} {{ ids }} }}")
+            f"mutation {{ delete_notifications_items{arguments(ids=[int(k) for k in keys])} {{ ids }} }}"
+        )
 
     async def me(self) -> User:
         data = await self._graphql(f"query {{ users_me {{ {USER_FIELDS} }} }}")
         return User.model_validate(data["users_me"])
 
-    async def users(self, *, search: str | None = None, ids: Iterable[str] | None = None,
-                    limit: int = 100) -> list[User]:
+    async def users(
+        self, *, search: str | None = None, ids: Iterable[str] | None = None, limit: int = 100
+    ) -> list[User]:
         filter_ = None
         if ids is not None:
             wanted = sorted(set(ids))
@@ -243,8 +265,9 @@ class GraphQLBackend(RestBackend):
             filter_ = {"id": {"_in": wanted}}
             limit = len(wanted)
         try:
-            listing = arguments(filter=filter_, search=search or None, limit=limit,
-                                sort=["first_name", "last_name", "email"])
+            listing = arguments(
+                filter=filter_, search=search or None, limit=limit, sort=["first_name", "last_name", "email"]
+            )
             data = await self._graphql(f"query {{ users{listing} {{ {USER_FIELDS} }} }}")
         except ForbiddenError:
             return []

@@ -70,15 +70,21 @@ def search_body(query: Query) -> dict[str, Any]:
 
 
 class RestBackend(InboxBackend):
-    def __init__(self, url: str, auth: Auth, *, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        auth: Auth,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.client = DirectusClient(url, auth, timeout=timeout, transport=transport)
         self.info = BackendInfo(kind="rest", location=self.client.url, public_url=self.client.url)
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def list(self, query: Query) -> Page:
+    async def list_notifications(self, query: Query) -> Page:
         params = query_params(query)
         if len(str(httpx.QueryParams(params))) > MAX_URL:
             body = await self.client.call("SEARCH", "/notifications", json=search_body(query))
@@ -86,9 +92,13 @@ class RestBackend(InboxBackend):
             body = await self.client.call("GET", "/notifications", params=params)
         meta = body.get("meta") or {}
         items = [Notification.model_validate(row) for row in body["data"]]
-        return Page(items=items, total_count=int(meta.get("total_count") or 0),
-                    filter_count=int(meta.get("filter_count") or 0),
-                    offset=query.effective_offset, limit=query.limit)
+        return Page(
+            items=items,
+            total_count=int(meta.get("total_count") or 0),
+            filter_count=int(meta.get("filter_count") or 0),
+            offset=query.effective_offset,
+            limit=query.limit,
+        )
 
     async def get(self, notification_id: int) -> Notification:
         body = await self._on_item(notification_id, "GET", params={"fields": "*"})
@@ -112,8 +122,7 @@ class RestBackend(InboxBackend):
         return Notification.model_validate(body["data"])
 
     async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
-        body = await self.client.call("PATCH", "/notifications",
-                                      json={"keys": list(keys), "data": changes.payload()})
+        body = await self.client.call("PATCH", "/notifications", json={"keys": list(keys), "data": changes.payload()})
         return [Notification.model_validate(row) for row in body["data"]]
 
     async def delete(self, notification_id: int) -> None:
@@ -126,8 +135,9 @@ class RestBackend(InboxBackend):
         body = await self.client.call("GET", "/users/me", params={"fields": USER_FIELDS})
         return User.model_validate(body["data"])
 
-    async def users(self, *, search: str | None = None, ids: Iterable[str] | None = None,
-                    limit: int = 100) -> list[User]:
+    async def users(
+        self, *, search: str | None = None, ids: Iterable[str] | None = None, limit: int = 100
+    ) -> list[User]:
         params: dict[str, Any] = {"fields": USER_FIELDS, "limit": limit, "sort": "first_name,last_name,email"}
         if ids is not None:
             wanted = sorted(set(ids))

@@ -35,7 +35,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -71,20 +71,57 @@ RELATIONS = ("recipient", "sender")
 
 SEARCH_FIELDS: tuple[str, ...] = tuple(name for name, kind in FIELD_TYPES.items() if kind in ("string", "text"))
 
-_STRING_OPS = frozenset({
-    "_contains", "_ncontains", "_icontains", "_starts_with", "_nstarts_with", "_istarts_with",
-    "_nistarts_with", "_ends_with", "_nends_with", "_iends_with", "_niends_with", "_eq", "_neq",
-    "_empty", "_nempty", "_null", "_nnull", "_in", "_nin",
-})
+_STRING_OPS = frozenset(
+    {
+        "_contains",
+        "_ncontains",
+        "_icontains",
+        "_starts_with",
+        "_nstarts_with",
+        "_istarts_with",
+        "_nistarts_with",
+        "_ends_with",
+        "_nends_with",
+        "_iends_with",
+        "_niends_with",
+        "_eq",
+        "_neq",
+        "_empty",
+        "_nempty",
+        "_null",
+        "_nnull",
+        "_in",
+        "_nin",
+    }
+)
 OPERATORS_FOR_TYPE: dict[str, frozenset[str]] = {
     "string": _STRING_OPS,
     "text": _STRING_OPS,
     "uuid": frozenset({"_eq", "_neq", "_null", "_nnull", "_in", "_nin"}),
-    "integer": frozenset({"_eq", "_neq", "_lt", "_lte", "_gt", "_gte", "_between", "_nbetween",
-                          "_null", "_nnull", "_in", "_nin"}),
+    "integer": frozenset(
+        {"_eq", "_neq", "_lt", "_lte", "_gt", "_gte", "_between", "_nbetween", "_null", "_nnull", "_in", "_nin"}
+    ),
     # Directus has no explicit list for "timestamp" and falls back to its default one.
-    "timestamp": frozenset({"_contains", "_ncontains", "_eq", "_neq", "_lt", "_lte", "_gt", "_gte",
-                            "_between", "_nbetween", "_empty", "_nempty", "_null", "_nnull", "_in", "_nin"}),
+    "timestamp": frozenset(
+        {
+            "_contains",
+            "_ncontains",
+            "_eq",
+            "_neq",
+            "_lt",
+            "_lte",
+            "_gt",
+            "_gte",
+            "_between",
+            "_nbetween",
+            "_empty",
+            "_nempty",
+            "_null",
+            "_nnull",
+            "_in",
+            "_nin",
+        }
+    ),
 }
 
 _LIST_OPS = frozenset({"_in", "_nin", "_between", "_nbetween"})
@@ -113,6 +150,7 @@ compares the way Directus's ``NaN`` does against its integer column (greater tha
 
 # --- errors ------------------------------------------------------------------------------------
 
+
 def invalid_query(reason: str) -> InvalidInputError:
     """Directus's 400 INVALID_QUERY."""
     return InvalidInputError(f"Invalid query. {reason}", code="INVALID_QUERY", status=400)
@@ -122,13 +160,15 @@ def unknown_field(name: str, collection: str = "directus_notifications", where: 
     """Directus's 403 for a field that does not exist (it does not tell missing from forbidden)."""
     place = "root" if where == "root" else f'"{where}"'
     return ForbiddenError(
-        f"You don't have permission to access field \"{name}\" in collection \"{collection}\" "
+        f'You don\'t have permission to access field "{name}" in collection "{collection}" '
         f"or it does not exist. Queried in {place}.",
-        code="FORBIDDEN", status=403,
+        code="FORBIDDEN",
+        status=403,
     )
 
 
 # --- context -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FilterContext:
@@ -142,10 +182,11 @@ class FilterContext:
         return None if self.current_user is None else self.current_user.get("id")
 
     def resolved_now(self) -> datetime:
-        return self.now or datetime.now(timezone.utc)
+        return self.now or datetime.now(UTC)
 
 
 # --- the filter tree ---------------------------------------------------------------------------
+
 
 @dataclass
 class _Cond:
@@ -202,8 +243,7 @@ def _parse_field(path: tuple[str, ...], value: Any, ctx: FilterContext) -> _Node
         if key in ("_and", "_or"):
             if not isinstance(inner, list) or not all(isinstance(sub, Mapping) for sub in inner):
                 raise invalid_query("Invalid filter object.")
-            parts.append(_combine("AND" if key == "_and" else "OR",
-                                  (_parse_field(path, sub, ctx) for sub in inner)))
+            parts.append(_combine("AND" if key == "_and" else "OR", (_parse_field(path, sub, ctx) for sub in inner)))
         elif key.startswith("_"):
             parts.append(_make_cond(path, key, inner, ctx))
         else:
@@ -249,8 +289,9 @@ def _validate_primitive(value: Any, operator: str) -> None:
         return
     if isinstance(value, str):
         if value == "":
-            raise invalid_query(f'You can\'t filter for an empty string in "{operator}". '
-                                'Use "_empty" or "_nempty" instead.')
+            raise invalid_query(
+                f'You can\'t filter for an empty string in "{operator}". Use "_empty" or "_nempty" instead.'
+            )
         return
     raise invalid_query(f'The filter value for "{operator}" has to be a string, number, or boolean.')
 
@@ -280,7 +321,7 @@ def _resolve_variable(value: Any, ctx: FilterContext) -> Any:
     if value.startswith("$CURRENT_USER"):
         if value == "$CURRENT_USER":
             return ctx.current_user_id
-        key = value[len("$CURRENT_USER."):] if value.startswith("$CURRENT_USER.") else None
+        key = value[len("$CURRENT_USER.") :] if value.startswith("$CURRENT_USER.") else None
         if ctx.current_user is None or key is None:
             return None
         return ctx.current_user.get(key)
@@ -323,16 +364,29 @@ def _add_months(moment: datetime, months: int) -> datetime:
     index = moment.year * 12 + (moment.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
-    days_in_month = [31, 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28,
-                     31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    days_in_month = [
+        31,
+        29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
     return moment.replace(year=year, month=month, day=min(moment.day, days_in_month))
 
 
 # --- values ------------------------------------------------------------------------------------
 
+
 def format_timestamp(moment: datetime) -> str:
     """``2026-11-22T15:04:05.123Z``: how the embedded inbox stores a timestamp (UTC, milliseconds)."""
-    moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -341,9 +395,20 @@ _ISO = re.compile(
     r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
     r"\s*(?P<zone>Z|z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_LOOSE_FORMATS = ("%b %d %Y", "%B %d %Y", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y",
-                  "%Y/%m/%d", "%m/%d/%Y", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %H:%M:%S",
-                  "%a %b %d %Y", "%a %b %d %Y %H:%M:%S")
+_LOOSE_FORMATS = (
+    "%b %d %Y",
+    "%B %d %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y/%m/%d",
+    "%m/%d/%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%m/%d/%Y %H:%M:%S",
+    "%a %b %d %Y",
+    "%a %b %d %Y %H:%M:%S",
+)
 
 
 def parse_js_date(value: Any) -> datetime | None:
@@ -352,12 +417,12 @@ def parse_js_date(value: Any) -> datetime | None:
     Local times are taken as UTC (the server this mirrors runs in UTC).
     """
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, (int, float)):
         try:
-            return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=int(value))
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(value))
         except (OverflowError, ValueError):
             return None
     if not isinstance(value, str):
@@ -375,7 +440,7 @@ def parse_js_date(value: Any) -> datetime | None:
             micro = int((match["fraction"] or "0")[:3].ljust(3, "0")) * 1000
             zone = match["zone"]
             if zone in (None, "Z", "z"):
-                tz = timezone.utc
+                tz = UTC
             else:
                 digits = zone[1:].replace(":", "")
                 offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
@@ -390,10 +455,10 @@ def parse_js_date(value: Any) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         parsed = None
     if parsed is not None:
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     for pattern in _LOOSE_FORMATS:
         try:
-            return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+            return datetime.strptime(text, pattern).replace(tzinfo=UTC)
         except ValueError:
             continue
     return None
@@ -418,7 +483,7 @@ def timestamp_value(value: Any) -> str | None:
 
 
 def _ms(ms: int) -> str:
-    return format_timestamp(datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms))
+    return format_timestamp(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms))
 
 
 def _epoch_ms_text(iso: str | None) -> str:
@@ -426,7 +491,7 @@ def _epoch_ms_text(iso: str | None) -> str:
     if iso is None or iso == INVALID_DATE:
         return "NaN"
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return str(int((moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) / timedelta(milliseconds=1)))
+    return str(int((moment - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(milliseconds=1)))
 
 
 _JS_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -484,7 +549,7 @@ def parse_numeric_string(text: str) -> int | float | None:
         number = js_number(text)
     except ValueError:
         return None
-    if text.strip() == "" or isinstance(number, float) and not math.isfinite(number):
+    if text.strip() == "" or (isinstance(number, float) and not math.isfinite(number)):
         return None
     return number if js_string(number) == text else None
 
@@ -501,6 +566,7 @@ def _bind(value: Any) -> Any:
 
 
 # --- compiling -------------------------------------------------------------------------------
+
 
 def _user_column(relation: str, user_field: str, alias: str) -> str:
     return f"(SELECT u.{user_field} FROM {USERS_TABLE} AS u WHERE u.id = {alias}.{relation})"
@@ -550,7 +616,11 @@ def _compile_cond(cond: _Cond, params: list[Any], alias: str) -> str | None:
 
     if (op == "_null" and value is not False) or (op == "_nnull" and value is False) or (op == "_eq" and value is None):
         return f"{column} IS NULL"
-    if (op == "_nnull" and value is not False) or (op == "_null" and value is False) or (op == "_neq" and value is None):
+    if (
+        (op == "_nnull" and value is not False)
+        or (op == "_null" and value is False)
+        or (op == "_neq" and value is None)
+    ):
         return f"{column} IS NOT NULL"
     if (op == "_empty" and value is not False) or (op == "_nempty" and value is False):
         return f"({column} IS NULL OR {column} = '')"
@@ -569,8 +639,10 @@ def _compile_cond(cond: _Cond, params: list[Any], alias: str) -> str | None:
         negated, insensitive, pattern = _LIKE_OPS[op]
         if kind == "timestamp":
             # Directus stores epoch milliseconds on SQLite and LIKE-matches their digits.
-            column = (f"CAST(CAST(strftime('%s', {column}) AS INTEGER) * 1000 "
-                      f"+ CAST(substr({column}, 21, 3) AS INTEGER) AS TEXT)")
+            column = (
+                f"CAST(CAST(strftime('%s', {column}) AS INTEGER) * 1000 "
+                f"+ CAST(substr({column}, 21, 3) AS INTEGER) AS TEXT)"
+            )
             text = _epoch_ms_text(value)
         else:
             text = js_string(value)
@@ -605,8 +677,9 @@ class Compiled:
     params: list[Any]
 
 
-def compile_filter(filter_obj: Mapping[str, Any] | None, ctx: FilterContext | None = None,
-                   *, alias: str = ALIAS) -> Compiled:
+def compile_filter(
+    filter_obj: Mapping[str, Any] | None, ctx: FilterContext | None = None, *, alias: str = ALIAS
+) -> Compiled:
     """Translate a Directus filter to SQL; ``InvalidInputError`` (400) or ``ForbiddenError`` (403)
     where Directus would refuse it.
 
@@ -700,8 +773,9 @@ def select_fields(requested: Sequence[str] | None) -> FieldSelection | None:
                 continue  # Directus ignores a sub-field of a plain field ("status.x")
             sub = path[1]
             if len(path) > 2 or (sub != "*" and sub not in USER_FIELD_TYPES):
-                raise unknown_field(sub if sub != "*" and sub not in USER_FIELD_TYPES else path[2],
-                                    "directus_users", path[0])
+                raise unknown_field(
+                    sub if sub != "*" and sub not in USER_FIELD_TYPES else path[2], "directus_users", path[0]
+                )
             expand.setdefault(path[0], set()).update(USER_FIELD_TYPES if sub == "*" else {sub})
     if everything:
         names.update(FIELD_TYPES)

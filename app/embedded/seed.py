@@ -14,7 +14,7 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from app.embedded.filters import format_timestamp
@@ -66,8 +66,8 @@ MENTION_EXAMPLE: dict[str, str] = {
     # The reference page's JSON, with its one typo mended: it reads "\n\rijk@directus.io", where
     # the "\r" swallowed the "r" of rijk@directus.io (Directus itself writes a blank line there).
     "message": "\nHello admin@example.com,\n\nrijk@directus.io has mentioned you in a comment:\n\n"
-               "> Hello <em>admin@example.com</em>!\n\n"
-               "<a href=\"http://localhost:8080/admin/content/articles/1\">Click here to view.</a>\n",
+    "> Hello <em>admin@example.com</em>!\n\n"
+    '<a href="http://localhost:8080/admin/content/articles/1">Click here to view.</a>\n',
     "collection": "articles",
     "item": "1",
 }
@@ -76,30 +76,69 @@ MENTION_EXAMPLE: dict[str, str] = {
 
 TITLES: dict[str, tuple[str, ...]] = {
     "articles": (
-        "Spring launch recap", "How we cut build times in half", "Designing for dark mode",
-        "A field guide to content modelling", "Why we moved to headless", "Accessibility audit: what we learned",
-        "Ten tips for better alt text", "Release notes 4.2", "Behind the scenes: the photo shoot",
-        "Interview with our new CTO", "Writing microcopy that helps", "The state of our API",
-        "Customer story: Northwind Traders", "Migrating 40,000 images", "Our remote work handbook",
+        "Spring launch recap",
+        "How we cut build times in half",
+        "Designing for dark mode",
+        "A field guide to content modelling",
+        "Why we moved to headless",
+        "Accessibility audit: what we learned",
+        "Ten tips for better alt text",
+        "Release notes 4.2",
+        "Behind the scenes: the photo shoot",
+        "Interview with our new CTO",
+        "Writing microcopy that helps",
+        "The state of our API",
+        "Customer story: Northwind Traders",
+        "Migrating 40,000 images",
+        "Our remote work handbook",
     ),
     "pages": (
-        "Home", "Pricing", "About us", "Careers", "Contact", "Privacy policy", "Terms of service",
-        "Press kit", "Partners", "Support",
+        "Home",
+        "Pricing",
+        "About us",
+        "Careers",
+        "Contact",
+        "Privacy policy",
+        "Terms of service",
+        "Press kit",
+        "Partners",
+        "Support",
     ),
     "products": (
-        "Aurora desk lamp", "Nimbus backpack", "Fjord wool blanket", "Atlas notebook (A5, dotted)",
-        "Ember pour-over kettle", "Tidal water bottle", "Summit rain jacket", "Orbit wireless charger",
-        "Cedar cutting board", "Lumen bike light",
+        "Aurora desk lamp",
+        "Nimbus backpack",
+        "Fjord wool blanket",
+        "Atlas notebook (A5, dotted)",
+        "Ember pour-over kettle",
+        "Tidal water bottle",
+        "Summit rain jacket",
+        "Orbit wireless charger",
+        "Cedar cutting board",
+        "Lumen bike light",
     ),
     "events": (
-        "Directus meetup Berlin", "Quarterly planning", "Webinar: content modelling 101",
-        "Design review", "Launch party", "Customer advisory board", "All-hands", "Hack week demo day",
+        "Directus meetup Berlin",
+        "Quarterly planning",
+        "Webinar: content modelling 101",
+        "Design review",
+        "Launch party",
+        "Customer advisory board",
+        "All-hands",
+        "Hack week demo day",
     ),
 }
 
 FILES = (
-    "hero-banner.jpg", "q3-report.pdf", "team-photo-2026.png", "brand-guidelines.pdf", "product-shot-aurora.webp",
-    "pricing-table.xlsx", "launch-video.mp4", "press-release.docx", "logo-dark.svg", "event-floorplan.pdf",
+    "hero-banner.jpg",
+    "q3-report.pdf",
+    "team-photo-2026.png",
+    "brand-guidelines.pdf",
+    "product-shot-aurora.webp",
+    "pricing-table.xlsx",
+    "launch-video.mp4",
+    "press-release.docx",
+    "logo-dark.svg",
+    "event-floorplan.pdf",
 )
 FOLDERS = ("Marketing", "Product shots", "Press", "Events", "Brand")
 
@@ -111,12 +150,12 @@ COMMENTS = (
     "This is ready from my side, over to you!",
     "Can you add a short summary for the newsletter?",
     "The price in the table doesn't match the product page.",
-    "Nice work. One typo: \"recieve\" in the last section.",
+    'Nice work. One typo: "recieve" in the last section.',
 )
 
 ERRORS = (
     'ValidationError: field "seo_title" is required',
-    "FORBIDDEN: the publishing role may not update \"status\"",
+    'FORBIDDEN: the publishing role may not update "status"',
     "TimeoutError: webhook https://hooks.example.com/deploy did not answer in 30 s",
     'INVALID_FOREIGN_KEY: author "a5c1" does not exist',
 )
@@ -129,6 +168,13 @@ def _link(collection: str, item: str, label: str = "Open in Directus") -> str:
     return f'<a href="{STUDIO}/admin/content/{collection}/{item}">{label}</a>'
 
 
+Kind = tuple[str, str, str | None, str | None, bool]
+"""What each kind of demo notification draws: (subject, message, collection, item, is_system)."""
+
+Row = tuple[str, str, str, str | None, str, str, str | None, str | None]
+"""One demo row: (timestamp, status, recipient, sender, subject, message, collection, item)."""
+
+
 class _Generator:
     """Draws one notification after another; all randomness comes from one ``random.Random``."""
 
@@ -137,9 +183,18 @@ class _Generator:
         self.random = rng.random
         self.others = [user for user in USERS if user.id != CURRENT_USER.id]
         self.kinds = (
-            (self.mention, 14), (self.review_requested, 12), (self.comment, 14), (self.publish_failed, 6),
-            (self.approved, 8), (self.changes_requested, 7), (self.file_uploaded, 8), (self.import_finished, 4),
-            (self.export_ready, 4), (self.assigned, 8), (self.event_reminder, 5), (self.flow_failed, 4),
+            (self.mention, 14),
+            (self.review_requested, 12),
+            (self.comment, 14),
+            (self.publish_failed, 6),
+            (self.approved, 8),
+            (self.changes_requested, 7),
+            (self.file_uploaded, 8),
+            (self.import_finished, 4),
+            (self.export_ready, 4),
+            (self.assigned, 8),
+            (self.event_reminder, 5),
+            (self.flow_failed, 4),
             (self.low_stock, 6),
         )
         self.kind_functions = [kind for kind, _ in self.kinds]
@@ -163,112 +218,146 @@ class _Generator:
     def _file(self) -> tuple[str, str]:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4)), self.pick(FILES)
 
-    # Each kind returns (subject, message, collection, item, is_system).
-    def mention(self, recipient: DemoUser, sender: DemoUser):
-        collection, item, title = self._item()
+    def mention(self, recipient: DemoUser, sender: DemoUser) -> Kind:
+        collection, item, _title = self._item()
         comment = self.pick(COMMENTS)
-        message = (f"\nHello {recipient.email},\n\n{sender.email} has mentioned you in a comment:\n\n"
-                   f"> Hey <em>@{recipient.first_name}</em>, {comment}\n\n"
-                   f"{_link(collection, item, 'Click here to view.')}\n")
+        message = (
+            f"\nHello {recipient.email},\n\n{sender.email} has mentioned you in a comment:\n\n"
+            f"> Hey <em>@{recipient.first_name}</em>, {comment}\n\n"
+            f"{_link(collection, item, 'Click here to view.')}\n"
+        )
         return f"You were mentioned in {collection}", message, collection, item, False
 
-    def review_requested(self, recipient: DemoUser, sender: DemoUser):
+    def review_requested(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection, item, title = self._item()
         changed = self.between(2, 14)
         due = self.pick(("today", "tomorrow", "Friday", "next Monday"))
-        message = (f"## Review requested\n\n**{sender.name}** asked you to review *{title}* before it goes live.\n\n"
-                   f"- Status: <strong>Draft</strong> → <strong>In review</strong>\n"
-                   f"- Fields changed: {changed}\n- Due: {due}\n\n{_link(collection, item)}\n")
+        message = (
+            f"## Review requested\n\n**{sender.name}** asked you to review *{title}* before it goes live.\n\n"
+            f"- Status: <strong>Draft</strong> → <strong>In review</strong>\n"
+            f"- Fields changed: {changed}\n- Due: {due}\n\n{_link(collection, item)}\n"
+        )
         return f"Review requested: {title}", message, collection, item, False
 
-    def comment(self, recipient: DemoUser, sender: DemoUser):
+    def comment(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection, item, title = self._item()
         comment = self.pick(COMMENTS)
-        message = (f"{sender.first_name} commented on **{title}**:\n\n> {comment}\n\n"
-                   f"{_link(collection, item, 'Reply in Directus')}\n")
+        message = (
+            f"{sender.first_name} commented on **{title}**:\n\n> {comment}\n\n"
+            f"{_link(collection, item, 'Reply in Directus')}\n"
+        )
         return f"Comment on {title}", message, collection, item, False
 
-    def publish_failed(self, recipient: DemoUser, sender: DemoUser):
+    def publish_failed(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection, item, title = self._item(self.pick(("articles", "pages")))
         hour = self.between(6, 22)
-        message = (f"### Scheduled publish failed\n\nThe item **{title}** (`{collection}/{item}`) was due to go "
-                   f"live at {hour:02d}:00 UTC, but the flow stopped with an error:\n\n"
-                   f"```\n{self.pick(ERRORS)}\n```\n\n"
-                   f"Fix the item, then publish it by hand or <em>reschedule</em> it.\n\n{_link(collection, item)}\n")
+        message = (
+            f"### Scheduled publish failed\n\nThe item **{title}** (`{collection}/{item}`) was due to go "
+            f"live at {hour:02d}:00 UTC, but the flow stopped with an error:\n\n"
+            f"```\n{self.pick(ERRORS)}\n```\n\n"
+            f"Fix the item, then publish it by hand or <em>reschedule</em> it.\n\n{_link(collection, item)}\n"
+        )
         return "Scheduled publish failed", message, collection, item, True
 
-    def approved(self, recipient: DemoUser, sender: DemoUser):
+    def approved(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection, item, title = self._item()
-        message = (f"<strong>{sender.name}</strong> approved <em>{title}</em>. "
-                   "It goes live with the next deploy.\n\n"
-                   "1. Copy check ✅\n2. SEO fields ✅\n3. Images and alt text ✅\n\n"
-                   f"{_link(collection, item)}\n")
+        message = (
+            f"<strong>{sender.name}</strong> approved <em>{title}</em>. "
+            "It goes live with the next deploy.\n\n"
+            "1. Copy check ✅\n2. SEO fields ✅\n3. Images and alt text ✅\n\n"
+            f"{_link(collection, item)}\n"
+        )
         return f"Approved: {title}", message, collection, item, False
 
-    def changes_requested(self, recipient: DemoUser, sender: DemoUser):
+    def changes_requested(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection, item, title = self._item()
-        todo = self.rng.sample(("Shorten the intro", "Add a call to action", "Replace the stock photo",
-                                "Check the links", "Fix the heading levels", "Add the author bio"), 3)
+        todo = self.rng.sample(
+            (
+                "Shorten the intro",
+                "Add a call to action",
+                "Replace the stock photo",
+                "Check the links",
+                "Fix the heading levels",
+                "Add the author bio",
+            ),
+            3,
+        )
         items = "\n".join(f"- [ ] {line}" for line in todo)
-        message = (f"#### Changes requested\n\n{sender.first_name} reviewed **{title}** and asked for changes:\n\n"
-                   f"{items}\n\n{_link(collection, item)}\n")
+        message = (
+            f"#### Changes requested\n\n{sender.first_name} reviewed **{title}** and asked for changes:\n\n"
+            f"{items}\n\n{_link(collection, item)}\n"
+        )
         return f"Changes requested on {title}", message, collection, item, False
 
-    def file_uploaded(self, recipient: DemoUser, sender: DemoUser):
+    def file_uploaded(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         file_id, name = self._file()
         folder = self.pick(FOLDERS)
         size = self.between(1, 480) / 10
-        message = (f"**{sender.name}** uploaded `{name}` ({size:.1f} MB) to the *{folder}* folder.\n\n"
-                   f'<a href="{STUDIO}/admin/files/{file_id}">Preview the file</a>\n')
+        message = (
+            f"**{sender.name}** uploaded `{name}` ({size:.1f} MB) to the *{folder}* folder.\n\n"
+            f'<a href="{STUDIO}/admin/files/{file_id}">Preview the file</a>\n'
+        )
         return f"New file in {folder}: {name}", message, "directus_files", file_id, False
 
-    def import_finished(self, recipient: DemoUser, sender: DemoUser):
+    def import_finished(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection = self.pick(("products", "articles", "events"))
         created, updated, skipped = self.between(10, 900), self.between(0, 300), self.between(0, 12)
         total = created + updated + skipped
-        message = (f"Your CSV import into `{collection}` finished.\n\n| Result | Items |\n|---|---:|\n"
-                   f"| Created | {created} |\n| Updated | {updated} |\n| Skipped | {skipped} |\n\n"
-                   + ("Skipped rows had an empty <code>title</code>.\n" if skipped else "No rows were skipped.\n"))
+        message = (
+            f"Your CSV import into `{collection}` finished.\n\n| Result | Items |\n|---|---:|\n"
+            f"| Created | {created} |\n| Updated | {updated} |\n| Skipped | {skipped} |\n\n"
+            + ("Skipped rows had an empty <code>title</code>.\n" if skipped else "No rows were skipped.\n")
+        )
         return f"Import finished: {total:,} {collection}", message, collection, None, True
 
-    def export_ready(self, recipient: DemoUser, sender: DemoUser):
+    def export_ready(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection = self.pick(("products", "articles", "pages", "events"))
         file_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         count = self.between(20, 5000)
-        message = (f"The export of **{collection}** ({count:,} items) is ready.\n\n"
-                   f'<a href="{STUDIO}/assets/{file_id}?download">Download {collection}.csv</a>\n\n'
-                   "_The link expires in 7 days._\n")
+        message = (
+            f"The export of **{collection}** ({count:,} items) is ready.\n\n"
+            f'<a href="{STUDIO}/assets/{file_id}?download">Download {collection}.csv</a>\n\n'
+            "_The link expires in 7 days._\n"
+        )
         return "Your export is ready", message, "directus_files", file_id, True
 
-    def assigned(self, recipient: DemoUser, sender: DemoUser):
+    def assigned(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         collection, item, title = self._item()
-        message = (f"{sender.first_name} assigned **{title}** to you.\n\n"
-                   f"> {self.pick(COMMENTS)}\n\n{_link(collection, item)}\n")
+        message = (
+            f"{sender.first_name} assigned **{title}** to you.\n\n"
+            f"> {self.pick(COMMENTS)}\n\n{_link(collection, item)}\n"
+        )
         return f"Assigned to you: {title}", message, collection, item, False
 
-    def event_reminder(self, recipient: DemoUser, sender: DemoUser):
+    def event_reminder(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         _, item, title = self._item("events")
         hour = self.pick((9, 10, 14, 16, 18))
-        message = (f"#### {title}\n\n📅 Tomorrow, {hour:02d}:00 · 📍 {self.pick(PLACES)}\n\n"
-                   "You are listed as <strong>host</strong>. The agenda is in the item.\n\n"
-                   f"{_link('events', item, 'See the event')}\n")
+        message = (
+            f"#### {title}\n\n📅 Tomorrow, {hour:02d}:00 · 📍 {self.pick(PLACES)}\n\n"
+            "You are listed as <strong>host</strong>. The agenda is in the item.\n\n"
+            f"{_link('events', item, 'See the event')}\n"
+        )
         return f"Reminder: {title} starts tomorrow", message, "events", item, True
 
-    def flow_failed(self, recipient: DemoUser, sender: DemoUser):
+    def flow_failed(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         flow = self.pick(FLOWS)
         status = self.pick((500, 502, 503, 429))
-        message = (f"The flow **{flow}** failed on its last run.\n\n```json\n"
-                   f'{{"operation": "request", "status": {status}, "retry": false}}\n```\n\n'
-                   f'<a href="{STUDIO}/admin/settings/flows">Open the flow logs</a>\n')
+        message = (
+            f"The flow **{flow}** failed on its last run.\n\n```json\n"
+            f'{{"operation": "request", "status": {status}, "retry": false}}\n```\n\n'
+            f'<a href="{STUDIO}/admin/settings/flows">Open the flow logs</a>\n'
+        )
         return f"Flow failed: {flow}", message, None, None, True
 
-    def low_stock(self, recipient: DemoUser, sender: DemoUser):
+    def low_stock(self, recipient: DemoUser, sender: DemoUser) -> Kind:
         _, item, title = self._item("products")
         left = self.between(0, 9)
         sku = f"SKU-{self.between(1000, 9999)}"
-        message = (f"Only **{left}** left of *{title}* (`{sku}`).\n\n"
-                   "- Reorder point: 10\n- Supplier lead time: 6 days\n\n"
-                   f"{_link('products', item, 'Update the stock')}\n")
+        message = (
+            f"Only **{left}** left of *{title}* (`{sku}`).\n\n"
+            "- Reorder point: 10\n- Supplier lead time: 6 days\n\n"
+            f"{_link('products', item, 'Update the stock')}\n"
+        )
         return f"Low stock: {title}", message, "products", item, True
 
     def draw(self) -> tuple[str, str | None, str, str, str | None, str | None]:
@@ -299,31 +388,40 @@ class _Timestamps:
         return f"{date}T{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def generate(count: int, now: datetime | None = None) -> list[tuple]:
+def generate(count: int, now: datetime | None = None) -> list[Row]:
     """``count`` notification rows, oldest first, the reference mention example last (newest).
 
-    Each row is (timestamp, status, recipient, sender, subject, message, collection, item).
     """
     if count <= 0:
         return []
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     rng = random.Random(RANDOM_SEED)
     generator = _Generator(rng)
     # Ages between five minutes and DAYS days, denser towards now (the square of a uniform draw).
     ages = sorted((300 + (DAYS * 86400 - 300) * rng.random() ** 2 for _ in range(count - 1)), reverse=True)
     stamp = _Timestamps(now)
-    rows: list[tuple] = []
+    rows: list[Row] = []
     for age in ages:
         recipient, sender, subject, message, collection, item = generator.draw()
         archived_chance = 0.08 + 0.36 * (age / (DAYS * 86400))  # older ones are archived more often
         status = "archived" if rng.random() < archived_chance else "inbox"
         rows.append((stamp.before(age), status, recipient, sender, subject, message, collection, item))
     example = MENTION_EXAMPLE
-    rows.append((format_timestamp(now), example["status"], example["recipient"], example["sender"],
-                 example["subject"], example["message"], example["collection"], example["item"]))
+    rows.append(
+        (
+            format_timestamp(now),
+            example["status"],
+            example["recipient"],
+            example["sender"],
+            example["subject"],
+            example["message"],
+            example["collection"],
+            example["item"],
+        )
+    )
     return rows
 
 

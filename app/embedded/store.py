@@ -17,8 +17,9 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 
 import platformdirs
@@ -94,12 +95,13 @@ def default_path(demo_size: int | None = None) -> Path:
 
 
 def now_timestamp() -> str:
-    return format_timestamp(datetime.now(timezone.utc))
+    return format_timestamp(datetime.now(UTC))
 
 
 def invalid_foreign_key(field: str, value: Any) -> InvalidInputError:
-    return InvalidInputError(f'Invalid foreign key: there is no user "{value}" for "{field}".',
-                             code="INVALID_FOREIGN_KEY", status=400)
+    return InvalidInputError(
+        f'Invalid foreign key: there is no user "{value}" for "{field}".', code="INVALID_FOREIGN_KEY", status=400
+    )
 
 
 def required(field: str, *, null: bool) -> InvalidInputError:
@@ -116,7 +118,9 @@ def check_payload_size(payload: Any) -> None:
     if size > MAX_PAYLOAD_BYTES:
         raise PayloadTooLargeError(
             f"The request is {size // 1024} KB, more than the 1 MB a Directus server accepts; shorten the message.",
-            code="INVALID_PAYLOAD", status=400)
+            code="INVALID_PAYLOAD",
+            status=400,
+        )
 
 
 class EmbeddedBackend(InboxBackend):
@@ -134,7 +138,10 @@ class EmbeddedBackend(InboxBackend):
         self._lock = threading.Lock()
         self._ready = False
         self._conn: sqlite3.Connection | None = sqlite3.connect(
-            location, check_same_thread=False, isolation_level=None, timeout=30.0,
+            location,
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=30.0,
         )
         self._conn.row_factory = sqlite3.Row
         self.seed_count = 0
@@ -194,7 +201,7 @@ class EmbeddedBackend(InboxBackend):
         row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (demo.CURRENT_USER.id,)).fetchone()
         return FilterContext(current_user=dict(row) if row else {"id": demo.CURRENT_USER.id})
 
-    async def list(self, query: Query) -> Page:
+    async def list_notifications(self, query: Query) -> Page:
         return await self._call(self._list, query)
 
     def _list(self, conn: sqlite3.Connection, query: Query) -> Page:
@@ -214,20 +221,23 @@ class EmbeddedBackend(InboxBackend):
                 [*params, query.limit, offset],
             ).fetchall()
             filter_count = conn.execute(
-                f"SELECT COUNT(*) FROM notifications AS n WHERE {condition}", params).fetchone()[0]
+                f"SELECT COUNT(*) FROM notifications AS n WHERE {condition}", params
+            ).fetchone()[0]
             total_count = conn.execute("SELECT COUNT(*) FROM notifications").fetchone()[0]
             items = self._to_notifications(conn, rows, selection)
-        return Page(items=items, total_count=total_count, filter_count=filter_count,
-                    offset=offset, limit=query.limit)
+        return Page(items=items, total_count=total_count, filter_count=filter_count, offset=offset, limit=query.limit)
 
-    def _to_notifications(self, conn: sqlite3.Connection, rows: Iterable[sqlite3.Row],
-                          selection: FieldSelection | None = None) -> list[Notification]:
+    def _to_notifications(
+        self, conn: sqlite3.Connection, rows: Iterable[sqlite3.Row], selection: FieldSelection | None = None
+    ) -> list[Notification]:
         rows = list(rows)
         users: dict[str, dict[str, Any]] = {}
         if selection is not None and selection.expand:
             wanted = {row[relation] for row in rows for relation in selection.expand if row[relation]}
-            users = {row["id"]: dict(row) for row in _select_in(conn, f"SELECT {_USER_COLUMNS} FROM users",
-                                                                  "id", sorted(wanted))}
+            users = {
+                row["id"]: dict(row)
+                for row in _select_in(conn, f"SELECT {_USER_COLUMNS} FROM users", "id", sorted(wanted))
+            }
         result = []
         for row in rows:
             data = dict(row)
@@ -244,8 +254,9 @@ class EmbeddedBackend(InboxBackend):
         return await self._call(self._get, notification_id)
 
     def _get(self, conn: sqlite3.Connection, notification_id: int) -> Notification:
-        row = conn.execute(f"SELECT {_COLUMNS} FROM notifications AS n WHERE n.id = ?",
-                           (int(notification_id),)).fetchone()
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM notifications AS n WHERE n.id = ?", (int(notification_id),)
+        ).fetchone()
         if row is None:
             raise not_found_or_forbidden(notification_id)
         return self._to_notifications(conn, [row])[0]
@@ -256,8 +267,9 @@ class EmbeddedBackend(InboxBackend):
 
     # --- writing ---------------------------------------------------------------------------------
     def _check_users(self, conn: sqlite3.Connection, payloads: Sequence[dict[str, Any]]) -> None:
-        wanted = {payload[key] for payload in payloads for key in ("recipient", "sender")
-                  if payload.get(key) is not None}
+        wanted = {
+            payload[key] for payload in payloads for key in ("recipient", "sender") if payload.get(key) is not None
+        }
         known = {row[0] for row in _select_in(conn, "SELECT id FROM users", "id", sorted(wanted))}
         for payload in payloads:
             for key in ("recipient", "sender"):
@@ -285,12 +297,22 @@ class EmbeddedBackend(InboxBackend):
             self._check_users(conn, payloads)
             for payload in payloads:
                 cursor = conn.execute(
-                    "INSERT INTO notifications (timestamp, status, recipient, sender, subject, message, collection, item) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (now_timestamp(), payload.get("status", "inbox"), payload["recipient"], payload.get("sender"),
-                     payload["subject"], payload.get("message"), payload.get("collection"), payload.get("item")),
+                    "INSERT INTO notifications"
+                    " (timestamp, status, recipient, sender, subject, message, collection, item)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        now_timestamp(),
+                        payload.get("status", "inbox"),
+                        payload["recipient"],
+                        payload.get("sender"),
+                        payload["subject"],
+                        payload.get("message"),
+                        payload.get("collection"),
+                        payload.get("item"),
+                    ),
                 )
-                ids.append(int(cursor.lastrowid))
+                assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
+                ids.append(cursor.lastrowid)
             created = {item.id: item for item in self._read_many(conn, ids)}
         return [created[key] for key in ids]
 
@@ -301,15 +323,16 @@ class EmbeddedBackend(InboxBackend):
         # The embedded user is an admin, and Directus skips an admin's unknown keys in a batch.
         return await self._call(self._update, [int(key) for key in keys], changes, True)
 
-    def _update(self, conn: sqlite3.Connection, keys: Sequence[int], changes: NotificationChanges,
-                skip_unknown: bool = False) -> list[Notification]:
+    def _update(
+        self, conn: sqlite3.Connection, keys: Sequence[int], changes: NotificationChanges, skip_unknown: bool = False
+    ) -> list[Notification]:
         try:
             payload = changes.payload()
         except ValueError as error:
             raise InvalidInputError(str(error), code="INVALID_PAYLOAD", status=400) from None
-        for key in ("recipient", "subject"):
-            if key in payload and payload[key] is None:
-                raise required(key, null=True)
+        for field in ("recipient", "subject"):
+            if field in payload and payload[field] is None:
+                raise required(field, null=True)
         check_payload_size(payload)
         unknown = [name for name in payload if name not in FIELD_TYPES or name in ("id", "timestamp")]
         if unknown:
@@ -348,13 +371,13 @@ class EmbeddedBackend(InboxBackend):
 
         return await self._call(read)
 
-    async def users(self, *, search: str | None = None, ids: Iterable[str] | None = None,
-                    limit: int = 100) -> list[User]:
+    async def users(
+        self, *, search: str | None = None, ids: Iterable[str] | None = None, limit: int = 100
+    ) -> list[User]:
         id_list = None if ids is None else [str(value) for value in ids]
         return await self._call(self._users, search, id_list, limit)
 
-    def _users(self, conn: sqlite3.Connection, search: str | None, ids: list[str] | None,
-               limit: int) -> list[User]:
+    def _users(self, conn: sqlite3.Connection, search: str | None, ids: list[str] | None, limit: int) -> list[User]:
         clauses: list[str] = []
         params: list[Any] = []
         if ids is not None:
@@ -382,6 +405,7 @@ class EmbeddedBackend(InboxBackend):
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+
 class _transaction:
     """``BEGIN`` … ``COMMIT`` on an autocommit connection; rolls back on any error."""
 
@@ -393,15 +417,16 @@ class _transaction:
         self.conn.execute("BEGIN IMMEDIATE" if self.immediate else "BEGIN")
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if exc_type is None:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")
 
 
-def _select_in(conn: sqlite3.Connection, select: str, column: str, values: Sequence[Any],
-               order: str | None = None) -> list[sqlite3.Row]:
+def _select_in(
+    conn: sqlite3.Connection, select: str, column: str, values: Sequence[Any], order: str | None = None
+) -> list[sqlite3.Row]:
     """``select WHERE column IN values``, for any number of values (one JSON parameter)."""
     if not values:
         return []
@@ -411,8 +436,10 @@ def _select_in(conn: sqlite3.Connection, select: str, column: str, values: Seque
     return conn.execute(sql, (json.dumps(list(values)),)).fetchall()
 
 
-def _execute_in(conn: sqlite3.Connection, statement: str, column: str, values: Sequence[Any],
-                params: Sequence[Any] = ()) -> int:
-    cursor = conn.execute(f"{statement} WHERE {column} IN (SELECT value FROM json_each(?))",
-                          (*params, json.dumps(list(values))))
+def _execute_in(
+    conn: sqlite3.Connection, statement: str, column: str, values: Sequence[Any], params: Sequence[Any] = ()
+) -> int:
+    cursor = conn.execute(
+        f"{statement} WHERE {column} IN (SELECT value FROM json_each(?))", (*params, json.dumps(list(values)))
+    )
     return cursor.rowcount

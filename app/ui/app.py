@@ -14,16 +14,16 @@ import os
 import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
 from textual import events, on, work
-from textual.message import Message
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import ContentSwitcher, Footer, Input, Markdown, Tabs
 
 from app.backend import BATCH_CHUNK, InboxBackend
@@ -41,9 +41,7 @@ from app.models import (
 )
 from app.sanitize import clean_line, safe_url
 from app.ui.commands import InboxCommands
-from app.ui.styles import style_file
 from app.ui.messages import (
-    WorkReport,
     ArchiveDone,
     ArchiveFailed,
     BulkProgress,
@@ -59,10 +57,12 @@ from app.ui.messages import (
     UndoDone,
     UndoFailed,
     UsersResolved,
+    WorkReport,
 )
 from app.ui.page_cache import Removal
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.help import HelpLine, HelpScreen
+from app.ui.styles import style_file
 from app.ui.user_names import UserNames
 from app.ui.widgets.header import InboxHeader
 from app.ui.widgets.notification_list import NotificationList
@@ -76,41 +76,101 @@ KEYS = [
     Binding("j,down", "cursor_down", "Down", show=False, id="cursor-down", tooltip="Move down the list"),
     Binding("k,up", "cursor_up", "Up", show=False, id="cursor-up", tooltip="Move up the list"),
     Binding("g,home", "cursor_first", "Top", show=False, id="cursor-first", tooltip="Go to the first notification"),
-    Binding("G,end", "cursor_last", "Bottom", show=False, id="cursor-last",
-            tooltip="Go to the last notification (loads only the last page)"),
+    Binding(
+        "G,end",
+        "cursor_last",
+        "Bottom",
+        show=False,
+        id="cursor-last",
+        tooltip="Go to the last notification (loads only the last page)",
+    ),
     Binding("pageup", "page_up", "Page up", show=False, id="page-up", tooltip="Move up one screen"),
     Binding("pagedown", "page_down", "Page down", show=False, id="page-down", tooltip="Move down one screen"),
-    Binding("tab", "next_tab", "Inbox/Archived", show=False, priority=True, id="next-tab",
-            tooltip="Switch between Inbox and Archived"),
+    Binding(
+        "tab",
+        "next_tab",
+        "Inbox/Archived",
+        show=False,
+        priority=True,
+        id="next-tab",
+        tooltip="Switch between Inbox and Archived",
+    ),
     Binding("1", "show_tab('inbox')", "Inbox", show=False, id="show-inbox", tooltip="Show the Inbox tab"),
     Binding("2", "show_tab('archived')", "Archived", show=False, id="show-archived", tooltip="Show the Archived tab"),
     Binding("enter", "read", "Read", id="read", tooltip="Focus the preview to scroll the message (esc goes back)"),
-    Binding("escape", "back", "Back", show=False, id="back",
-            tooltip="Leave the preview, clear the selection, or clear the search"),
-    Binding("space", "toggle_selection", "Select", id="toggle-selection",
-            tooltip="Select or unselect the notification under the cursor"),
-    Binding("asterisk", "select_all", "Select all", show=False, id="select-all",
-            tooltip="Select every loaded notification; press again for all matching on the server"),
-    Binding("a", "archive", "Archive", id="archive",
-            tooltip="Archive the selection (or the notification under the cursor)"),
-    Binding("a", "unarchive", "To inbox", id="unarchive",
-            tooltip="In Archived: move the selection (or the cursor's) back to the Inbox"),
-    Binding("d,delete", "delete", "Delete", id="delete",
-            tooltip="Delete the selection (or the notification under the cursor), after you confirm"),
+    Binding(
+        "escape",
+        "back",
+        "Back",
+        show=False,
+        id="back",
+        tooltip="Leave the preview, clear the selection, or clear the search",
+    ),
+    Binding(
+        "space",
+        "toggle_selection",
+        "Select",
+        id="toggle-selection",
+        tooltip="Select or unselect the notification under the cursor",
+    ),
+    Binding(
+        "asterisk",
+        "select_all",
+        "Select all",
+        show=False,
+        id="select-all",
+        tooltip="Select every loaded notification; press again for all matching on the server",
+    ),
+    Binding(
+        "a", "archive", "Archive", id="archive", tooltip="Archive the selection (or the notification under the cursor)"
+    ),
+    Binding(
+        "a",
+        "unarchive",
+        "To inbox",
+        id="unarchive",
+        tooltip="In Archived: move the selection (or the cursor's) back to the Inbox",
+    ),
+    Binding(
+        "d,delete",
+        "delete",
+        "Delete",
+        id="delete",
+        tooltip="Delete the selection (or the notification under the cursor), after you confirm",
+    ),
     Binding("u", "undo", "Undo", show=False, id="undo", tooltip="Undo the last archive or move to the inbox"),
     Binding("slash", "search", "Search", id="search", tooltip="Search subjects and messages on the server"),
     Binding("s", "toggle_sort", "Sort", show=False, id="toggle-sort", tooltip="Sort newest or oldest first"),
     Binding("ctrl+r,f5", "refresh", "Refresh", id="refresh", tooltip="Load the lists and counts again"),
-    Binding("o", "open_item", "Open", show=False, id="open-item",
-            tooltip="Open the referenced item in the browser (over SSH: show its link)"),
-    Binding("y", "copy_link", "Copy link", show=False, id="copy-link",
-            tooltip="Copy the referenced item's link to the clipboard"),
+    Binding(
+        "o",
+        "open_item",
+        "Open",
+        show=False,
+        id="open-item",
+        tooltip="Open the referenced item in the browser (over SSH: show its link)",
+    ),
+    Binding(
+        "y",
+        "copy_link",
+        "Copy link",
+        show=False,
+        id="copy-link",
+        tooltip="Copy the referenced item's link to the clipboard",
+    ),
     Binding("c", "compose", "Compose", id="compose", tooltip="Write a new notification"),
     Binding("r", "reply", "Reply", show=False, id="reply", tooltip="Reply to the sender of this notification"),
     Binding("question_mark,f1", "help", "Help", id="help", tooltip="Show every key"),
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit"),
-    Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="command-palette",
-            tooltip="Find any action (and the themes) by name"),
+    Binding(
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        show=False,
+        priority=True,
+        id="command-palette",
+        tooltip="Find any action (and the themes) by name",
+    ),
 ]
 
 EMPTY_TEXT = {INBOX: "Your inbox is empty.", ARCHIVED: "Nothing is archived."}
@@ -125,8 +185,13 @@ NARROW = 100
 COUNT_CHECK_SECONDS = 30.0
 """How often the tabs' counts are asked of the server again."""
 
-PERMISSION_OF_ACTION = {"archive": "archive", "unarchive": "archive", "delete": "delete", "compose": "create",
-                        "reply": "create"}
+PERMISSION_OF_ACTION = {
+    "archive": "archive",
+    "unarchive": "archive",
+    "delete": "delete",
+    "compose": "create",
+    "reply": "create",
+}
 NEEDS_ITEM = ("open_item", "copy_link")
 
 
@@ -163,13 +228,19 @@ class InboxApp(App[None]):
     COMMANDS = App.COMMANDS | {InboxCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
 
-    def __init__(self, backend: InboxBackend, settings: Settings | None = None, *,
-                 clock: Callable[[], datetime] | None = None, tz: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        backend: InboxBackend,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        tz: tzinfo | None = None,
+    ) -> None:
         """``clock`` and ``tz`` fix "now" and the zone times are shown in (snapshot tests)."""
         super().__init__()
         self.backend = backend
         self.settings = settings or Settings()
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.count_check_seconds = COUNT_CHECK_SECONDS
         self.tz = tz
         self.names = UserNames()
@@ -191,12 +262,17 @@ class InboxApp(App[None]):
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
                 yield FolderTabs(id="tabs")
-                yield Input(placeholder="Search subjects and messages · enter searches · esc clears",
-                            id="search")
+                yield Input(placeholder="Search subjects and messages · enter searches · esc clears", id="search")
                 with ContentSwitcher(initial=f"{INBOX}-list", id="lists"):
                     for tab in (INBOX, ARCHIVED):
-                        yield NotificationList(tab, names=self.names, clock=self.clock, tz=self.tz,
-                                               empty_text=EMPTY_TEXT[tab], id=f"{tab}-list")
+                        yield NotificationList(
+                            tab,
+                            names=self.names,
+                            clock=self.clock,
+                            tz=self.tz,
+                            empty_text=EMPTY_TEXT[tab],
+                            id=f"{tab}-list",
+                        )
                 yield StatusLine(id="status")
             yield Preview(names=self.names, tz=self.tz, id="preview")
         yield Footer()
@@ -207,8 +283,12 @@ class InboxApp(App[None]):
             if self.settings.theme in self.available_themes:
                 self.theme = self.settings.theme
             else:
-                self.notify(f"There is no theme called {clean_line(self.settings.theme)!r}; using the default. "
-                            "Pick one with ctrl+p → Theme.", severity="warning", markup=False)
+                self.notify(
+                    f"There is no theme called {clean_line(self.settings.theme)!r}; using the default. "
+                    "Pick one with ctrl+p → Theme.",
+                    severity="warning",
+                    markup=False,
+                )
         self.query_one(InboxHeader).show("Signing in…", self.location_label())
         self.query_one(StatusLine).hide_progress()
         self.load_session()
@@ -255,13 +335,13 @@ class InboxApp(App[None]):
 
     def query_for(self, tab: str, **overrides: Any) -> Query:
         """The server query behind a tab, with the current search and sort order."""
-        fields: dict[str, Any] = dict(
-            mine=True,
-            status=ARCHIVED if tab == ARCHIVED else None,
-            filter=INBOX_FILTER if tab == INBOX else None,
-            search=self.search_text or None,
-            sort=OLDEST_FIRST if self.oldest_first else DEFAULT_SORT,
-        )
+        fields: dict[str, Any] = {
+            "mine": True,
+            "status": ARCHIVED if tab == ARCHIVED else None,
+            "filter": INBOX_FILTER if tab == INBOX else None,
+            "search": self.search_text or None,
+            "sort": OLDEST_FIRST if self.oldest_first else DEFAULT_SORT,
+        }
         fields.update(overrides)
         return Query(**fields)
 
@@ -342,17 +422,24 @@ class InboxApp(App[None]):
 
     def _offered(self) -> list[Binding]:
         """The bindings that apply in this tab."""
-        return [binding for binding in KEYS
-                if binding.action not in ("archive", "unarchive") or binding.action == self.move_action]
+        return [
+            binding
+            for binding in KEYS
+            if binding.action not in ("archive", "unarchive") or binding.action == self.move_action
+        ]
 
     def help_lines(self) -> list[HelpLine]:
-        return [HelpLine(self.key_for(binding.id or ""), binding.tooltip, self.unavailable_reason(binding.action))
-                for binding in self._offered()]
+        return [
+            HelpLine(self.key_for(binding.id or ""), binding.tooltip, self.unavailable_reason(binding.action))
+            for binding in self._offered()
+        ]
 
     def palette_entries(self) -> list[PaletteEntry]:
-        return [PaletteEntry(binding.description, f"{self.key_for(binding.id or '')} · {binding.tooltip}",
-                             binding.action)
-                for binding in self._offered() if binding.action != "command_palette"]
+        return [
+            PaletteEntry(binding.description, f"{self.key_for(binding.id or '')} · {binding.tooltip}", binding.action)
+            for binding in self._offered()
+            if binding.action != "command_palette"
+        ]
 
     async def run_palette_entry(self, entry: PaletteEntry) -> None:
         reason = self.unavailable_reason(entry.action)
@@ -389,9 +476,14 @@ class InboxApp(App[None]):
     @work(exclusive=True, group="counts")
     async def load_counts(self) -> None:
         try:
-            counts = [(await self.backend.list(Query(mine=True, status=status, filter=where, limit=1,
-                                                     fields=("id",)))).filter_count
-                      for status, where in ((None, INBOX_FILTER), (ARCHIVED, None))]
+            counts = [
+                (
+                    await self.backend.list_notifications(
+                        Query(mine=True, status=status, filter=where, limit=1, fields=("id",))
+                    )
+                ).filter_count
+                for status, where in ((None, INBOX_FILTER), (ARCHIVED, None))
+            ]
         except InboxError:
             # The lists' own loads fail too and say so; the tabs keep the counts they show.
             return
@@ -411,13 +503,14 @@ class InboxApp(App[None]):
     def _pages_needed(self, event: NotificationList.PagesNeeded) -> None:
         tab = event.notification_list.tab
         # Exclusive per tab: a jump (G) cancels the load of pages the user has moved away from.
-        self.run_worker(self._load_pages(tab, event.generation, sorted(event.pages)), group=f"pages-{tab}",
-                        exclusive=True)
+        self.run_worker(
+            self._load_pages(tab, event.generation, sorted(event.pages)), group=f"pages-{tab}", exclusive=True
+        )
 
     async def _load_pages(self, tab: str, generation: int, pages: list[int]) -> None:
         for page in pages:
             try:
-                result = await self.backend.list(self.query_for(tab, page=page + 1))
+                result = await self.backend.list_notifications(self.query_for(tab, page=page + 1))
             except InboxError as error:
                 self.post_message(PageLoadFailed(tab, generation, error))
                 return
@@ -457,7 +550,7 @@ class InboxApp(App[None]):
         filter_count = 0
         try:
             for page in pages:
-                result = await self.backend.list(self.query_for(tab, page=page + 1))
+                result = await self.backend.list_notifications(self.query_for(tab, page=page + 1))
                 fetched[page] = result.items
                 filter_count = result.filter_count
         except InboxError as error:
@@ -521,10 +614,10 @@ class InboxApp(App[None]):
             empty = notification_list.empty_text
         else:
             empty = "Loading…"
-        no_link = ("no Data Studio link in the embedded inbox" if self.backend.info.is_embedded
-                   else "no link for this item")
-        self.query_one(Preview).show(current, item_url=self.item_url(current), no_link_reason=no_link,
-                                     empty_text=empty)
+        no_link = (
+            "no Data Studio link in the embedded inbox" if self.backend.info.is_embedded else "no link for this item"
+        )
+        self.query_one(Preview).show(current, item_url=self.item_url(current), no_link_reason=no_link, empty_text=empty)
 
     def _update_status(self) -> None:
         notification_list = self.current_list
@@ -536,9 +629,15 @@ class InboxApp(App[None]):
         elif notification_list.selected:
             parts.append((f"{len(notification_list.selected):,} selected", "bold $accent"))
         if self.search_text:
-            parts.append(Content.assemble("Search ", (f"“{self.search_text}”", "bold"),
-                                          f": {plural(notification_list.row_count, 'match', 'matches')}"
-                                          if notification_list.cache.known else ""))
+            parts.append(
+                Content.assemble(
+                    "Search ",
+                    (f"“{self.search_text}”", "bold"),
+                    f": {plural(notification_list.row_count, 'match', 'matches')}"
+                    if notification_list.cache.known
+                    else "",
+                )
+            )
         if self.oldest_first:
             parts.append("Oldest first")
         if notification_list.row_count:
@@ -619,13 +718,19 @@ class InboxApp(App[None]):
         total = notification_list.row_count
         if notification_list.everything_loaded_is_selected and total > len(notification_list.selected):
             notification_list.select_all_matching()
-            self.notify(f"Selected all {total:,} in {TAB_TITLES[self.tab]}"
-                        f"{' matching the search' if self.search_text else ''}.", markup=False)
+            self.notify(
+                f"Selected all {total:,} in {TAB_TITLES[self.tab]}"
+                f"{' matching the search' if self.search_text else ''}.",
+                markup=False,
+            )
             return
         selected = notification_list.select_loaded()
         if total > selected:
-            self.notify(f"Selected the {selected:,} loaded. Press {self.key_for('select-all')} again to select "
-                        f"all {total:,}{' matching the search' if self.search_text else ''}.", markup=False)
+            self.notify(
+                f"Selected the {selected:,} loaded. Press {self.key_for('select-all')} again to select "
+                f"all {total:,}{' matching the search' if self.search_text else ''}.",
+                markup=False,
+            )
 
     # --- archive, delete, undo ----------------------------------------------------------------------
     def action_archive(self) -> None:
@@ -654,25 +759,27 @@ class InboxApp(App[None]):
             return
         notification_list, targets, count = chosen
         loaded_status = {item.id: item.status for item in notification_list.cache.loaded()}
-        previous = None if targets is None else {key: loaded_status.get(key, notification_list.tab)
-                                                 for key in targets}
+        previous = None if targets is None else {key: loaded_status.get(key, notification_list.tab) for key in targets}
         removal = notification_list.take_out(targets)
         source = notification_list.tab
-        self._show_counts({source: max(0, (self.counts[source] or 0) - count),
-                           new_status: (self.counts[new_status] or 0) + count})
+        self._show_counts(
+            {source: max(0, (self.counts[source] or 0) - count), new_status: (self.counts[new_status] or 0) + count}
+        )
         verb = "Archiving" if new_status == ARCHIVED else "Moving to the inbox"
         self._begin_busy(f"{verb} {plural(count)}…", count)
         self.move_notifications(source, previous, removal, new_status)
 
     @work(group="bulk")
-    async def move_notifications(self, tab: str, previous: dict[int, str] | None, removal: Removal,
-                                 new_status: str) -> None:
+    async def move_notifications(
+        self, tab: str, previous: dict[int, str] | None, removal: Removal, new_status: str
+    ) -> None:
         verb = "Archiving" if new_status == ARCHIVED else "Moving"
         try:
             if previous is None:
                 previous = await self._matching(tab)
-            await self.backend.update_many(list(previous), NotificationChanges(status=new_status),
-                                           progress=self._reporter(verb))
+            await self.backend.update_many(
+                list(previous), NotificationChanges(status=new_status), progress=self._reporter(verb)
+            )
         except InboxError as error:
             self.post_message(ArchiveFailed(tab, removal, error, new_status))
             return
@@ -687,8 +794,9 @@ class InboxApp(App[None]):
         report = self._reporter("Finding")
         page = 1
         while True:
-            result = await self.backend.list(self.query_for(tab, fields=("id", "status"), sort=("id",),
-                                                            limit=BATCH_CHUNK, page=page))
+            result = await self.backend.list_notifications(
+                self.query_for(tab, fields=("id", "status"), sort=("id",), limit=BATCH_CHUNK, page=page)
+            )
             found.update((item.id, item.status) for item in result.items)
             report(len(found), max(result.filter_count, len(found)))
             if len(result.items) < BATCH_CHUNK:
@@ -751,15 +859,15 @@ class InboxApp(App[None]):
         detail = None
         if count == 1 and notification_list.current is not None and targets == [notification_list.current.id]:
             current = notification_list.current
-            detail = Content.assemble((clean_line(current.subject) or "(no subject)", "bold"),
-                                      " from ", self.names.label(current.sender))
+            detail = Content.assemble(
+                (clean_line(current.subject) or "(no subject)", "bold"), " from ", self.names.label(current.sender)
+            )
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._delete(notification_list, targets, count)
 
-        self.push_screen(ConfirmScreen(f"Delete {plural(count)}? This cannot be undone.", detail=detail),
-                         confirmed)
+        self.push_screen(ConfirmScreen(f"Delete {plural(count)}? This cannot be undone.", detail=detail), confirmed)
 
     def _delete(self, notification_list: NotificationList, targets: list[int] | None, count: int) -> None:
         removal = notification_list.take_out(targets)
@@ -809,8 +917,9 @@ class InboxApp(App[None]):
             by_status.setdefault(status, []).append(key)
         try:
             for status, keys in by_status.items():
-                await self.backend.update_many(keys, NotificationChanges(status=status),
-                                               progress=self._reporter("Undoing"))
+                await self.backend.update_many(
+                    keys, NotificationChanges(status=status), progress=self._reporter("Undoing")
+                )
         except InboxError as error:
             self.post_message(UndoFailed(error))
             return
@@ -844,8 +953,11 @@ class InboxApp(App[None]):
     def _apply_search(self, text: str) -> None:
         self.search_text = clean_line(text)
         for notification_list in self.lists():
-            notification_list.empty_text = (f"No notifications match “{self.search_text}”." if self.search_text
-                                            else EMPTY_TEXT[notification_list.tab])
+            notification_list.empty_text = (
+                f"No notifications match “{self.search_text}”."
+                if self.search_text
+                else EMPTY_TEXT[notification_list.tab]
+            )
             notification_list.reset()
         self._update_status()
 
@@ -916,8 +1028,12 @@ class InboxApp(App[None]):
         from app.ui.screens.compose import ComposeScreen  # the composer loads only when it is used
 
         reply_name = self.names.label(reply_to.sender) if reply_to is not None else None
-        self.push_screen(ComposeScreen(self.backend, me=self.me, capabilities=self.capabilities,
-                                       reply_to=reply_to, reply_to_name=reply_name), self._announce_sent)
+        self.push_screen(
+            ComposeScreen(
+                self.backend, me=self.me, capabilities=self.capabilities, reply_to=reply_to, reply_to_name=reply_name
+            ),
+            self._announce_sent,
+        )
 
     def _announce_sent(self, created: list[Notification] | None) -> None:
         if created:

@@ -27,5 +27,6 @@ class InboxCommands(Provider):
         for entry in self.inbox.palette_entries():
             score = matcher.match(entry.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(entry.title), partial(self.inbox.run_palette_entry, entry),
-                          help=entry.help)
+                yield Hit(
+                    score, matcher.highlight(entry.title), partial(self.inbox.run_palette_entry, entry), help=entry.help
+                )

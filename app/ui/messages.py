@@ -37,8 +37,9 @@ class SessionFailed(WorkReport):
 class PageLoaded(WorkReport):
     """One page of a list arrived."""
 
-    def __init__(self, tab: str, generation: int, page_number: int, items: list[Notification],
-                 filter_count: int) -> None:
+    def __init__(
+        self, tab: str, generation: int, page_number: int, items: list[Notification], filter_count: int
+    ) -> None:
         super().__init__()
         self.tab = tab
         self.generation = generation
@@ -58,8 +59,7 @@ class PageLoadFailed(WorkReport):
 class ListReloaded(WorkReport):
     """Every page a list shows was fetched afresh (refresh, or after a change)."""
 
-    def __init__(self, tab: str, generation: int, pages: dict[int, list[Notification]],
-                 filter_count: int) -> None:
+    def __init__(self, tab: str, generation: int, pages: dict[int, list[Notification]], filter_count: int) -> None:
         super().__init__()
         self.tab = tab
         self.generation = generation

@@ -79,7 +79,8 @@ class PageCache:
         page = row // self.page_size
         if self._removed:
             while row >= self._page_start(page) + self._page_length(page) and page * self.page_size < (
-                    self.server_count or 0):
+                self.server_count or 0
+            ):
                 page += 1
         return page, row - self._page_start(page)
 
@@ -152,8 +153,9 @@ class PageCache:
         removal = Removal()
         for page in sorted(self._pages):
             start = self._page_start(page)
-            removal.positions.extend(start + index for index, notification in enumerate(self._pages[page])
-                                     if notification.id in wanted)
+            removal.positions.extend(
+                start + index for index, notification in enumerate(self._pages[page]) if notification.id in wanted
+            )
         for page in sorted(self._pages):
             items = self._pages[page]
             kept = []

@@ -7,7 +7,7 @@ query (checked side by side while writing this module).
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,7 +30,7 @@ from app.errors import ForbiddenError, InvalidInputError
 ME = "6c318a77-3ee6-4481-af99-20c8e291d9ef"
 BOB = "0373ec2d-a100-4aae-8db0-a7eca01ce295"
 UMA = "9a1b2c3d-0000-4000-8000-00000000abcd"
-T0 = datetime(2026, 11, 22, 15, 56, 4, 269000, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 22, 15, 56, 4, 269000, tzinfo=UTC)
 
 
 def ts(offset_ms: int) -> str:
@@ -50,21 +50,29 @@ ROWS = [
     (9, ts(342), "inbox", ME, None, "a_b test", "under_score", "products", "42"),
 ]
 ALL = [row[0] for row in ROWS]
-CTX = FilterContext(current_user={"id": ME, "first_name": "Ada", "last_name": "Admin", "email": "admin@example.com"},
-                    now=T0 + timedelta(minutes=1))
+CTX = FilterContext(
+    current_user={"id": ME, "first_name": "Ada", "last_name": "Admin", "email": "admin@example.com"},
+    now=T0 + timedelta(minutes=1),
+)
 
 
 @pytest.fixture(scope="module")
 def db() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
     conn.executescript(SCHEMA)
-    conn.executemany("INSERT INTO users (id, first_name, last_name, email) VALUES (?, ?, ?, ?)", [
-        (ME, "Ada", "Admin", "admin@example.com"),
-        (BOB, "Bob", "Builder", "bob@example.com"),
-        (UMA, "Uma", "User", "uma@example.com"),
-    ])
-    conn.executemany("INSERT INTO notifications (id, timestamp, status, recipient, sender, subject, message, "
-                     "collection, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ROWS)
+    conn.executemany(
+        "INSERT INTO users (id, first_name, last_name, email) VALUES (?, ?, ?, ?)",
+        [
+            (ME, "Ada", "Admin", "admin@example.com"),
+            (BOB, "Bob", "Builder", "bob@example.com"),
+            (UMA, "Uma", "User", "uma@example.com"),
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO notifications (id, timestamp, status, recipient, sender, subject, message, "
+        "collection, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ROWS,
+    )
     return conn
 
 
@@ -76,95 +84,107 @@ def ids(db: sqlite3.Connection, filter_obj, ctx: FilterContext = CTX) -> list[in
 
 # --- operators ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("filter_obj", "expected"), [
-    ({"status": {"_eq": "inbox"}}, [1, 4, 5, 6, 7, 9]),
-    ({"status": "inbox"}, [1, 4, 5, 6, 7, 9]),  # a bare value means _eq
-    ({"subject": {"_neq": "x"}}, [1, 3, 4, 5, 6, 7, 8, 9]),
-    ({"status": {"_neq": "inbox"}}, [2, 8]),  # NULL status matches neither _eq nor _neq
-    ({"status": {"_eq": None}}, [3]),
-    ({"status": {"_eq": "null"}}, [3]),  # the string "null" means null
-    ({"status": {"_neq": None}}, [1, 2, 4, 5, 6, 7, 8, 9]),
-    ({"id": {"_lt": 3}}, [1, 2]),
-    ({"id": {"_lte": 3}}, [1, 2, 3]),
-    ({"id": {"_gt": 7}}, [8, 9]),
-    ({"id": {"_gte": 7}}, [7, 8, 9]),
-    ({"id": {"_gt": "5"}}, [6, 7, 8, 9]),  # numeric strings are numbers for an integer field
-    ({"id": {"_eq": "0x2"}}, [2]),  # ... as JavaScript's Number() reads them
-    ({"id": {"_eq": 1.5}}, []),
-    ({"id": {"_gt": None}}, ALL),  # Number(null) is 0
-    ({"status": {"_in": ["archived", "read"]}}, [2, 8]),
-    ({"status": {"_in": "archived,read"}}, [2, 8]),  # a comma-separated string is a list
-    ({"status": {"_nin": ["archived"]}}, [1, 4, 5, 6, 7, 9]),  # NULL is not "not in"
-    ({"id": {"_in": "1,2"}}, [1, 2]),
-    ({"item": {"_in": [42, 1]}}, [1, 9]),  # numbers compare as text with a text column
-    ({"item": {"_eq": 42}}, [9]),
-    ({"collection": {"_null": True}}, [2, 3, 4, 5]),
-    ({"collection": {"_null": "true"}}, [2, 3, 4, 5]),
-    ({"collection": {"_null": False}}, [1, 6, 7, 8, 9]),
-    ({"collection": {"_nnull": True}}, [1, 6, 7, 8, 9]),
-    ({"sender": {"_nnull": False}}, [1, 3, 4, 5, 7, 8, 9]),
-    ({"collection": {"_empty": True}}, [2, 3, 4, 5, 8]),  # NULL or ""
-    ({"collection": {"_empty": False}}, [1, 6, 7, 9]),
-    ({"collection": {"_nempty": True}}, [1, 6, 7, 9]),
-    ({"id": {"_between": [2, 4]}}, [2, 3, 4]),
-    ({"id": {"_between": "2,4"}}, [2, 3, 4]),
-    ({"id": {"_nbetween": [2, 4]}}, [1, 5, 6, 7, 8, 9]),
-    ({"id": {"_between": [1, 2, 3]}}, ALL),  # not a pair: ignored, as Directus does
-])
+
+@pytest.mark.parametrize(
+    ("filter_obj", "expected"),
+    [
+        ({"status": {"_eq": "inbox"}}, [1, 4, 5, 6, 7, 9]),
+        ({"status": "inbox"}, [1, 4, 5, 6, 7, 9]),  # a bare value means _eq
+        ({"subject": {"_neq": "x"}}, [1, 3, 4, 5, 6, 7, 8, 9]),
+        ({"status": {"_neq": "inbox"}}, [2, 8]),  # NULL status matches neither _eq nor _neq
+        ({"status": {"_eq": None}}, [3]),
+        ({"status": {"_eq": "null"}}, [3]),  # the string "null" means null
+        ({"status": {"_neq": None}}, [1, 2, 4, 5, 6, 7, 8, 9]),
+        ({"id": {"_lt": 3}}, [1, 2]),
+        ({"id": {"_lte": 3}}, [1, 2, 3]),
+        ({"id": {"_gt": 7}}, [8, 9]),
+        ({"id": {"_gte": 7}}, [7, 8, 9]),
+        ({"id": {"_gt": "5"}}, [6, 7, 8, 9]),  # numeric strings are numbers for an integer field
+        ({"id": {"_eq": "0x2"}}, [2]),  # ... as JavaScript's Number() reads them
+        ({"id": {"_eq": 1.5}}, []),
+        ({"id": {"_gt": None}}, ALL),  # Number(null) is 0
+        ({"status": {"_in": ["archived", "read"]}}, [2, 8]),
+        ({"status": {"_in": "archived,read"}}, [2, 8]),  # a comma-separated string is a list
+        ({"status": {"_nin": ["archived"]}}, [1, 4, 5, 6, 7, 9]),  # NULL is not "not in"
+        ({"id": {"_in": "1,2"}}, [1, 2]),
+        ({"item": {"_in": [42, 1]}}, [1, 9]),  # numbers compare as text with a text column
+        ({"item": {"_eq": 42}}, [9]),
+        ({"collection": {"_null": True}}, [2, 3, 4, 5]),
+        ({"collection": {"_null": "true"}}, [2, 3, 4, 5]),
+        ({"collection": {"_null": False}}, [1, 6, 7, 8, 9]),
+        ({"collection": {"_nnull": True}}, [1, 6, 7, 8, 9]),
+        ({"sender": {"_nnull": False}}, [1, 3, 4, 5, 7, 8, 9]),
+        ({"collection": {"_empty": True}}, [2, 3, 4, 5, 8]),  # NULL or ""
+        ({"collection": {"_empty": False}}, [1, 6, 7, 9]),
+        ({"collection": {"_nempty": True}}, [1, 6, 7, 9]),
+        ({"id": {"_between": [2, 4]}}, [2, 3, 4]),
+        ({"id": {"_between": "2,4"}}, [2, 3, 4]),
+        ({"id": {"_nbetween": [2, 4]}}, [1, 5, 6, 7, 8, 9]),
+        ({"id": {"_between": [1, 2, 3]}}, ALL),  # not a pair: ignored, as Directus does
+    ],
+)
 def test_comparison_operators(db, filter_obj, expected):
     assert ids(db, filter_obj) == expected
 
 
-@pytest.mark.parametrize(("filter_obj", "expected"), [
-    ({"subject": {"_contains": "spring"}}, [6, 7]),  # SQLite LIKE: ASCII case-insensitive
-    ({"subject": {"_contains": "Spring"}}, [6, 7]),
-    ({"message": {"_contains": "äpfel"}}, []),  # ... but not beyond ASCII
-    ({"message": {"_contains": "Äpfel"}}, [8]),
-    ({"message": {"_icontains": "ÄPFEL"}}, []),  # LOWER() folds ASCII only
-    ({"subject": {"_icontains": "SPRING"}}, [6, 7]),
-    ({"subject": {"_contains": "_"}}, ALL),  # _ and % are wildcards, like on the server
-    ({"message": {"_contains": "%"}}, [1, 6, 8, 9]),
-    ({"subject": {"_ncontains": "spring"}}, [1, 2, 3, 4, 5, 8, 9]),
-    ({"message": {"_ncontains": "x"}}, [1, 6, 8, 9]),  # NULL messages never match a negation
-    ({"subject": {"_starts_with": "review"}}, [6]),
-    ({"subject": {"_nstarts_with": "review"}}, [1, 2, 3, 4, 5, 7, 8, 9]),
-    ({"subject": {"_istarts_with": "REVIEW"}}, [6]),
-    ({"subject": {"_nistarts_with": "REVIEW"}}, [1, 2, 3, 4, 5, 7, 8, 9]),
-    ({"subject": {"_ends_with": "LAUNCH"}}, [6, 7]),
-    ({"subject": {"_nends_with": "launch"}}, [1, 2, 3, 4, 5, 8, 9]),
-    ({"subject": {"_iends_with": "LAUNCH"}}, [6, 7]),
-    ({"subject": {"_niends_with": "LAUNCH"}}, [1, 2, 3, 4, 5, 8, 9]),
-    ({"item": {"_contains": 4}}, [9]),
-    ({"recipient": {"_contains": BOB[:8]}}, [7]),  # recipient is a string field on SQLite
-])
+@pytest.mark.parametrize(
+    ("filter_obj", "expected"),
+    [
+        ({"subject": {"_contains": "spring"}}, [6, 7]),  # SQLite LIKE: ASCII case-insensitive
+        ({"subject": {"_contains": "Spring"}}, [6, 7]),
+        ({"message": {"_contains": "äpfel"}}, []),  # ... but not beyond ASCII
+        ({"message": {"_contains": "Äpfel"}}, [8]),
+        ({"message": {"_icontains": "ÄPFEL"}}, []),  # LOWER() folds ASCII only
+        ({"subject": {"_icontains": "SPRING"}}, [6, 7]),
+        ({"subject": {"_contains": "_"}}, ALL),  # _ and % are wildcards, like on the server
+        ({"message": {"_contains": "%"}}, [1, 6, 8, 9]),
+        ({"subject": {"_ncontains": "spring"}}, [1, 2, 3, 4, 5, 8, 9]),
+        ({"message": {"_ncontains": "x"}}, [1, 6, 8, 9]),  # NULL messages never match a negation
+        ({"subject": {"_starts_with": "review"}}, [6]),
+        ({"subject": {"_nstarts_with": "review"}}, [1, 2, 3, 4, 5, 7, 8, 9]),
+        ({"subject": {"_istarts_with": "REVIEW"}}, [6]),
+        ({"subject": {"_nistarts_with": "REVIEW"}}, [1, 2, 3, 4, 5, 7, 8, 9]),
+        ({"subject": {"_ends_with": "LAUNCH"}}, [6, 7]),
+        ({"subject": {"_nends_with": "launch"}}, [1, 2, 3, 4, 5, 8, 9]),
+        ({"subject": {"_iends_with": "LAUNCH"}}, [6, 7]),
+        ({"subject": {"_niends_with": "LAUNCH"}}, [1, 2, 3, 4, 5, 8, 9]),
+        ({"item": {"_contains": 4}}, [9]),
+        ({"recipient": {"_contains": BOB[:8]}}, [7]),  # recipient is a string field on SQLite
+    ],
+)
 def test_text_operators(db, filter_obj, expected):
     assert ids(db, filter_obj) == expected
 
 
-@pytest.mark.parametrize(("filter_obj", "expected"), [
-    ({"timestamp": {"_gt": "2026-11-22"}}, ALL),  # a date alone is midnight UTC
-    ({"timestamp": {"_lt": "2026-11-22"}}, []),
-    ({"timestamp": {"_gte": ts(47)}}, [2, 3, 4, 5, 6, 7, 8, 9]),
-    ({"timestamp": {"_eq": ts(47)}}, [2]),
-    ({"timestamp": {"_eq": ts(47)[:-1]}}, [2]),  # no offset: UTC
-    ({"timestamp": {"_eq": ts(47).replace("T", " ")}}, [2]),
-    ({"timestamp": {"_eq": "2026-11-22T16:56:04.316+01:00"}}, [2]),  # an offset is honoured
-    ({"timestamp": {"_gt": int((T0 - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds() * 1000) + 47}},
-     [3, 4, 5, 6, 7, 8, 9]),  # a number is epoch milliseconds
-    ({"timestamp": {"_between": [ts(47), ts(148)]}}, [2, 3]),
-    ({"timestamp": {"_in": [ts(47), ts(148)]}}, [2, 3]),
-    ({"timestamp": {"_gt": "garbage"}}, []),  # an unparsable date is greater than all (NaN)
-    ({"timestamp": {"_lt": "garbage"}}, ALL),
-    ({"timestamp": {"_neq": "garbage"}}, ALL),
-    ({"timestamp": {"_gt": "12:00"}}, []),
-    ({"timestamp": {"_gt": "2026"}}, ALL),
-    ({"timestamp": {"_gt": "2027"}}, []),
-    ({"timestamp": {"_gt": "2026-11"}}, ALL),
-    ({"timestamp": {"_gt": "Nov 22 2026"}}, ALL),
-    ({"timestamp": {"_contains": "2026"}}, []),  # LIKE sees epoch milliseconds, as on the server
-    ({"timestamp": {"_null": True}}, []),
-    ({"timestamp": {"_empty": True}}, []),
-])
+@pytest.mark.parametrize(
+    ("filter_obj", "expected"),
+    [
+        ({"timestamp": {"_gt": "2026-11-22"}}, ALL),  # a date alone is midnight UTC
+        ({"timestamp": {"_lt": "2026-11-22"}}, []),
+        ({"timestamp": {"_gte": ts(47)}}, [2, 3, 4, 5, 6, 7, 8, 9]),
+        ({"timestamp": {"_eq": ts(47)}}, [2]),
+        ({"timestamp": {"_eq": ts(47)[:-1]}}, [2]),  # no offset: UTC
+        ({"timestamp": {"_eq": ts(47).replace("T", " ")}}, [2]),
+        ({"timestamp": {"_eq": "2026-11-22T16:56:04.316+01:00"}}, [2]),  # an offset is honoured
+        (
+            {"timestamp": {"_gt": int((T0 - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1000) + 47}},
+            [3, 4, 5, 6, 7, 8, 9],
+        ),  # a number is epoch milliseconds
+        ({"timestamp": {"_between": [ts(47), ts(148)]}}, [2, 3]),
+        ({"timestamp": {"_in": [ts(47), ts(148)]}}, [2, 3]),
+        ({"timestamp": {"_gt": "garbage"}}, []),  # an unparsable date is greater than all (NaN)
+        ({"timestamp": {"_lt": "garbage"}}, ALL),
+        ({"timestamp": {"_neq": "garbage"}}, ALL),
+        ({"timestamp": {"_gt": "12:00"}}, []),
+        ({"timestamp": {"_gt": "2026"}}, ALL),
+        ({"timestamp": {"_gt": "2027"}}, []),
+        ({"timestamp": {"_gt": "2026-11"}}, ALL),
+        ({"timestamp": {"_gt": "Nov 22 2026"}}, ALL),
+        ({"timestamp": {"_contains": "2026"}}, []),  # LIKE sees epoch milliseconds, as on the server
+        ({"timestamp": {"_null": True}}, []),
+        ({"timestamp": {"_empty": True}}, []),
+    ],
+)
 def test_timestamp_operators(db, filter_obj, expected):
     assert ids(db, filter_obj) == expected
 
@@ -182,6 +202,7 @@ def test_now_variable(db):
 
 # --- dynamic variables, logic and relations ----------------------------------------------------
 
+
 def test_current_user_anywhere_a_value_appears(db):
     mine = [1, 2, 3, 6, 8, 9]
     assert ids(db, {"recipient": {"_eq": "$CURRENT_USER"}}) == mine
@@ -195,10 +216,18 @@ def test_current_user_anywhere_a_value_appears(db):
 
 def test_and_or_nesting(db):
     assert ids(db, {"_or": [{"id": {"_eq": 1}}, {"status": {"_eq": "archived"}}]}) == [1, 2, 8]
-    assert ids(db, {"_and": [{"_or": [{"id": {"_eq": 1}}, {"id": {"_eq": 2}}]},
-                             {"status": {"_eq": "archived"}}]}) == [2]
-    assert ids(db, {"_or": [{"_and": [{"recipient": {"_eq": UMA}}, {"subject": {"_eq": "u2"}}]},
-                            {"_and": [{"recipient": {"_eq": BOB}}, {"collection": {"_eq": "pages"}}]}]}) == [5, 7]
+    assert ids(db, {"_and": [{"_or": [{"id": {"_eq": 1}}, {"id": {"_eq": 2}}]}, {"status": {"_eq": "archived"}}]}) == [
+        2
+    ]
+    assert ids(
+        db,
+        {
+            "_or": [
+                {"_and": [{"recipient": {"_eq": UMA}}, {"subject": {"_eq": "u2"}}]},
+                {"_and": [{"recipient": {"_eq": BOB}}, {"collection": {"_eq": "pages"}}]},
+            ]
+        },
+    ) == [5, 7]
     # Several keys in one object are AND-ed, also operators on one field.
     assert ids(db, {"status": {"_eq": "archived"}, "id": {"_gt": 2}}) == [8]
     assert ids(db, {"id": {"_gt": 2, "_lt": 6}}) == [3, 4, 5]
@@ -230,12 +259,16 @@ def test_true_false_strings_are_booleans(db):
 
 # --- errors ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("filter_obj", [
-    {"nope": {"_eq": 1}},
-    {"recipient": {"nope": {"_eq": "x"}}},
-    {"status": {"foo": {"_eq": "x"}}},
-    {"status": ["inbox", "x"]},
-])
+
+@pytest.mark.parametrize(
+    "filter_obj",
+    [
+        {"nope": {"_eq": 1}},
+        {"recipient": {"nope": {"_eq": "x"}}},
+        {"status": {"foo": {"_eq": "x"}}},
+        {"status": ["inbox", "x"]},
+    ],
+)
 def test_unknown_fields_are_forbidden_like_directus(filter_obj):
     with pytest.raises(ForbiddenError) as caught:
         compile_filter(filter_obj, CTX)
@@ -244,25 +277,28 @@ def test_unknown_fields_are_forbidden_like_directus(filter_obj):
     assert "does not exist" in caught.value.message
 
 
-@pytest.mark.parametrize(("filter_obj", "message"), [
-    ({"subject": {"_foo": 1}}, '"string" field type does not contain the "_foo" filter operator'),
-    ({"subject": {"_nicontains": "x"}}, '"_nicontains" filter operator'),
-    ({"subject": {"_gt": "a"}}, '"string" field type does not contain the "_gt"'),
-    ({"id": {"_contains": 1}}, '"integer" field type does not contain the "_contains"'),
-    ({"id": {"_empty": True}}, '"integer" field type does not contain the "_empty"'),
-    ({"timestamp": {"_icontains": "2026"}}, '"timestamp" field type does not contain the "_icontains"'),
-    ({"recipient": {"id": {"_contains": "a"}}}, '"uuid" field type does not contain the "_contains"'),
-    ({"id": {"_eq": "abc"}}, "Invalid numeric value"),
-    ({"id": {"_in": ["1", "x"]}}, "Invalid numeric value"),
-    ({"status": {"_eq": ""}}, "You can't filter for an empty string"),
-    ({"status": {"_eq": {"a": 1}}}, "has to be a string, number, or boolean"),
-    ({"status": {"_eq": ["a"]}}, "has to be a string, number, or boolean"),
-    ({"status": {"_in": []}}, '"_in" has to be an array of values'),
-    ({"collection": {"_null": "x"}}, '"_null" has to be a boolean'),
-    ({"_and": {"id": {"_eq": 1}}}, "Invalid filter object"),
-    ({"_eq": 1}, 'Invalid filter key "_eq"'),
-    ({"id": {"_eq": 2**60}}, "is not a valid number"),
-])
+@pytest.mark.parametrize(
+    ("filter_obj", "message"),
+    [
+        ({"subject": {"_foo": 1}}, '"string" field type does not contain the "_foo" filter operator'),
+        ({"subject": {"_nicontains": "x"}}, '"_nicontains" filter operator'),
+        ({"subject": {"_gt": "a"}}, '"string" field type does not contain the "_gt"'),
+        ({"id": {"_contains": 1}}, '"integer" field type does not contain the "_contains"'),
+        ({"id": {"_empty": True}}, '"integer" field type does not contain the "_empty"'),
+        ({"timestamp": {"_icontains": "2026"}}, '"timestamp" field type does not contain the "_icontains"'),
+        ({"recipient": {"id": {"_contains": "a"}}}, '"uuid" field type does not contain the "_contains"'),
+        ({"id": {"_eq": "abc"}}, "Invalid numeric value"),
+        ({"id": {"_in": ["1", "x"]}}, "Invalid numeric value"),
+        ({"status": {"_eq": ""}}, "You can't filter for an empty string"),
+        ({"status": {"_eq": {"a": 1}}}, "has to be a string, number, or boolean"),
+        ({"status": {"_eq": ["a"]}}, "has to be a string, number, or boolean"),
+        ({"status": {"_in": []}}, '"_in" has to be an array of values'),
+        ({"collection": {"_null": "x"}}, '"_null" has to be a boolean'),
+        ({"_and": {"id": {"_eq": 1}}}, "Invalid filter object"),
+        ({"_eq": 1}, 'Invalid filter key "_eq"'),
+        ({"id": {"_eq": 2**60}}, "is not a valid number"),
+    ],
+)
 def test_bad_values_and_operators_are_invalid_queries(filter_obj, message):
     with pytest.raises(InvalidInputError) as caught:
         compile_filter(filter_obj, CTX)
@@ -279,28 +315,36 @@ def test_values_are_checked_before_fields():
 
 # --- search, sort, fields -----------------------------------------------------------------------
 
+
 def search_ids(db, text):
     compiled = compile_search(text)
     if compiled is None:
         return ALL
-    return [row[0] for row in db.execute(
-        f"SELECT n.id FROM notifications AS n WHERE {compiled.sql} ORDER BY n.id", compiled.params)]
+    return [
+        row[0]
+        for row in db.execute(
+            f"SELECT n.id FROM notifications AS n WHERE {compiled.sql} ORDER BY n.id", compiled.params
+        )
+    ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("spring", [6, 7]),
-    ("SPRING", [6, 7]),
-    ("  spring  ", [6, 7]),  # trimmed
-    ("12", [6]),  # item "12"; no id 12
-    ("5", [2, 5, 6, 7]),  # id 5, and Bob's id (sender or recipient) contains a 5
-    ("09", []),  # not an integer's own form: no id match
-    ("inbox", [1, 4, 5, 6, 7, 9]),  # status is searched too
-    (BOB[:8], [2, 6, 7]),  # so are the recipient and sender ids
-    ("äpfel", []),
-    ("", ALL),
-    (None, ALL),
-    ("   ", []),  # only spaces: searched as is
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("spring", [6, 7]),
+        ("SPRING", [6, 7]),
+        ("  spring  ", [6, 7]),  # trimmed
+        ("12", [6]),  # item "12"; no id 12
+        ("5", [2, 5, 6, 7]),  # id 5, and Bob's id (sender or recipient) contains a 5
+        ("09", []),  # not an integer's own form: no id match
+        ("inbox", [1, 4, 5, 6, 7, 9]),  # status is searched too
+        (BOB[:8], [2, 6, 7]),  # so are the recipient and sender ids
+        ("äpfel", []),
+        ("", ALL),
+        (None, ALL),
+        ("   ", []),  # only spaces: searched as is
+    ],
+)
 def test_search(db, text, expected):
     assert search_ids(db, text) == expected
 
@@ -343,6 +387,7 @@ def test_select_fields():
 
 # --- value helpers ------------------------------------------------------------------------------
 
+
 def test_js_number():
     assert js_number("5") == 5 and js_number(" 5 ") == 5 and js_number("") == 0
     assert js_number("0x10") == 16 and js_number("1e3") == 1000 and js_number("2.5") == 2.5
@@ -360,10 +405,10 @@ def test_parse_numeric_string():
 
 
 def test_parse_js_date_and_timestamp_values():
-    assert parse_js_date("2026-11-22") == datetime(2026, 11, 22, tzinfo=timezone.utc)
-    assert parse_js_date("2026") == datetime(2026, 1, 1, tzinfo=timezone.utc)
-    assert parse_js_date("2026-11-22T10:00:00+02:00") == datetime(2026, 11, 22, 8, tzinfo=timezone.utc)
-    assert parse_js_date("Sun, 22 Nov 2026 10:00:00 GMT") == datetime(2026, 11, 22, 10, tzinfo=timezone.utc)
+    assert parse_js_date("2026-11-22") == datetime(2026, 11, 22, tzinfo=UTC)
+    assert parse_js_date("2026") == datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_js_date("2026-11-22T10:00:00+02:00") == datetime(2026, 11, 22, 8, tzinfo=UTC)
+    assert parse_js_date("Sun, 22 Nov 2026 10:00:00 GMT") == datetime(2026, 11, 22, 10, tzinfo=UTC)
     assert parse_js_date("not a date") is None
     assert timestamp_value("2026-11-22T15:04:05.1239Z") == "2026-11-22T15:04:05.123Z"
     assert timestamp_value(0) == "1970-01-01T00:00:00.000Z"

@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -28,12 +28,12 @@ REFERENCE_EXAMPLE = json.loads(r"""{
 	"item": "1"
 }""")
 
-NOW = datetime(2026, 11, 22, 15, 4, 5, 123000, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 15, 4, 5, 123000, tzinfo=UTC)
 COLUMNS = ("timestamp", "status", "recipient", "sender", "subject", "message", "collection", "item")
 
 
 def as_dicts(rows):
-    return [dict(zip(COLUMNS, row)) for row in rows]
+    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_the_mention_example_is_the_newest(rows):
 async def test_the_app_opens_on_the_mention_example(tmp_path):
     inbox = EmbeddedBackend(tmp_path / "demo.sqlite3", seed=40)
     try:
-        page = await inbox.list(Query(status="inbox", mine=True))
+        page = await inbox.list_notifications(Query(status="inbox", mine=True))
         first = page.items[0]
         assert first.subject == REFERENCE_EXAMPLE["subject"] and first.message == demo.MENTION_EXAMPLE["message"]
         assert first.id == 40 and first.sender == demo.MENTION_SENDER.id
@@ -97,8 +97,14 @@ def test_counts_and_mix(rows):
     collections = Counter(row["collection"] for row in rows)
     assert {"articles", "pages", "products", "events", "directus_files"} <= set(collections)
     subjects = " | ".join(row["subject"] for row in rows)
-    for phrase in ("You were mentioned in articles", "Review requested: ", "Comment on ",
-                   "Scheduled publish failed", "New file in ", "Your export is ready"):
+    for phrase in (
+        "You were mentioned in articles",
+        "Review requested: ",
+        "Comment on ",
+        "Scheduled publish failed",
+        "New file in ",
+        "Your export is ready",
+    ):
         assert phrase in subjects
 
 
@@ -124,8 +130,10 @@ def test_deterministic_apart_from_the_clock():
     later = NOW + timedelta(days=3, hours=5, milliseconds=7)
     first, second = demo.generate(500, NOW), demo.generate(500, later)
     assert [row[1:] for row in first] == [row[1:] for row in second]
-    shift = {datetime.fromisoformat(b[0].replace("Z", "+00:00")) - datetime.fromisoformat(a[0].replace("Z", "+00:00"))
-             for a, b in zip(first, second)}
+    shift = {
+        datetime.fromisoformat(b[0].replace("Z", "+00:00")) - datetime.fromisoformat(a[0].replace("Z", "+00:00"))
+        for a, b in zip(first, second, strict=True)
+    }
     assert shift == {later - NOW}
     assert demo.generate(500, NOW) == first
 
@@ -139,7 +147,7 @@ def test_small_sizes():
 async def test_seed_zero_is_users_only(tmp_path):
     inbox = EmbeddedBackend(tmp_path / "empty.sqlite3", seed=0)
     try:
-        assert (await inbox.list(Query())).total_count == 0
+        assert (await inbox.list_notifications(Query())).total_count == 0
         assert len(await inbox.users()) == len(demo.USERS)
     finally:
         await inbox.aclose()
@@ -148,10 +156,10 @@ async def test_seed_zero_is_users_only(tmp_path):
 async def test_seeded_rows_are_valid_notifications(tmp_path):
     inbox = EmbeddedBackend(tmp_path / "demo.sqlite3", seed=300)
     try:
-        page = await inbox.list(Query(limit=-1, sort=("id",)))
+        page = await inbox.list_notifications(Query(limit=-1, sort=("id",)))
         assert page.total_count == 300 and [item.id for item in page.items] == list(range(1, 301))
         assert all(isinstance(item, Notification) and item.timestamp is not None for item in page.items)
-        mine = await inbox.list(Query(mine=True, limit=1))
+        mine = await inbox.list_notifications(Query(mine=True, limit=1))
         assert 0 < mine.filter_count < 300
     finally:
         await inbox.aclose()
@@ -163,7 +171,7 @@ async def test_one_hundred_thousand_seed_quickly(tmp_path):
     try:
         await inbox.prepare()
         seconds = time.perf_counter() - started
-        page = await inbox.list(Query(status="inbox", mine=True))
+        page = await inbox.list_notifications(Query(status="inbox", mine=True))
         assert page.total_count == 100_000
         assert page.items[0].subject == "You were mentioned in articles" and len(page.items) == 100
         # A generous bound (a few seconds on an idle machine): catches a quadratic slip, not noise.

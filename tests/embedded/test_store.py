@@ -13,7 +13,7 @@ import pytest
 from app.backend import BATCH_CHUNK
 from app.embedded import EmbeddedBackend, default_path
 from app.embedded import seed as demo
-from app.errors import BatchError, ForbiddenError, InboxError, InvalidInputError, NotFoundError
+from app.errors import ForbiddenError, InboxError, InvalidInputError, NotFoundError
 from app.models import NotificationChanges, NotificationDraft, Query, User
 
 ME = demo.CURRENT_USER.id
@@ -44,6 +44,7 @@ def raw(backend: EmbeddedBackend, sql: str, *params):
 
 # --- identity -----------------------------------------------------------------------------------
 
+
 async def test_info_me_and_capabilities(backend, tmp_path):
     assert backend.info.kind == "embedded"
     assert backend.info.location == str(tmp_path / "inbox.sqlite3")
@@ -68,6 +69,7 @@ async def test_wal_mode_and_schema(backend):
 
 # --- create and get -----------------------------------------------------------------------------
 
+
 async def test_create_fills_id_timestamp_and_status(backend):
     first = await backend.create(draft("Hello", message="**hi**", collection="articles", item="7"))
     second = await backend.create(draft("Again", sender=MAYA))
@@ -84,9 +86,9 @@ async def test_create_fills_id_timestamp_and_status(backend):
 async def test_unknown_status_is_kept(backend):
     created = await backend.create(draft("Odd", status="read"))
     assert created.status == "read"
-    page = await backend.list(Query(status="read"))
+    page = await backend.list_notifications(Query(status="read"))
     assert [item.id for item in page.items] == [created.id]
-    assert (await backend.list(Query(status="inbox"))).filter_count == 0
+    assert (await backend.list_notifications(Query(status="inbox"))).filter_count == 0
     updated = await backend.update(created.id, NotificationChanges(status="snoozed"))
     assert updated.status == "snoozed"
 
@@ -98,7 +100,7 @@ async def test_create_with_unknown_user_is_invalid(backend):
     assert "00000000-0000-4000-8000-000000000000" in str(caught.value)
     with pytest.raises(InvalidInputError):
         await backend.create(draft("x", sender="nobody"))
-    assert (await backend.list(Query())).total_count == 0
+    assert (await backend.list_notifications(Query())).total_count == 0
 
 
 async def test_create_many_is_in_order_and_all_or_nothing(backend):
@@ -108,7 +110,7 @@ async def test_create_many_is_in_order_and_all_or_nothing(backend):
     assert created[0].id < created[1].id < created[2].id
     with pytest.raises(InvalidInputError):
         await backend.create_many([draft("d"), draft("e", "not-a-user")])
-    assert (await backend.list(Query())).total_count == 3
+    assert (await backend.list_notifications(Query())).total_count == 3
     assert await backend.create_many([]) == []
 
 
@@ -121,92 +123,96 @@ async def test_get_missing_is_not_found_or_forbidden(backend):
 
 # --- list ---------------------------------------------------------------------------------------
 
+
 async def test_list_counts_filters_and_default_sort(backend):
     mine = await fill(backend, 5)
     others = await fill(backend, 3, MAYA, prefix="other")
     await backend.update_many(mine[:2], NotificationChanges(status="archived"))
-    page = await backend.list(Query(status="inbox", mine=True))
+    page = await backend.list_notifications(Query(status="inbox", mine=True))
     assert [item.id for item in page.items] == mine[2:][::-1]  # newest first
     assert (page.total_count, page.filter_count) == (8, 3)
     assert (page.offset, page.limit) == (0, 100)
-    archived = await backend.list(Query(status="archived", mine=True))
+    archived = await backend.list_notifications(Query(status="archived", mine=True))
     assert [item.id for item in archived.items] == mine[:2][::-1]
-    everyone = await backend.list(Query(sort=("id",)))
+    everyone = await backend.list_notifications(Query(sort=("id",)))
     assert [item.id for item in everyone.items] == mine + others
-    theirs = await backend.list(Query(filter={"recipient": {"_eq": MAYA}}, sort=("id",)))
+    theirs = await backend.list_notifications(Query(filter={"recipient": {"_eq": MAYA}}, sort=("id",)))
     assert [item.id for item in theirs.items] == others
 
 
 async def test_search_is_case_insensitive_and_matches_ids(backend):
-    await backend.create_many([
-        draft("Review requested: Spring Launch", message="Please <em>check</em>"),
-        draft("Comment on pricing", message="The SPRING sale"),
-        draft("Other", collection="springs"),
-        draft("Unrelated"),
-        draft("Fifth"),
-        draft("Sixth"),
-    ])
-    page = await backend.list(Query(search="spring", sort=("id",)))
+    await backend.create_many(
+        [
+            draft("Review requested: Spring Launch", message="Please <em>check</em>"),
+            draft("Comment on pricing", message="The SPRING sale"),
+            draft("Other", collection="springs"),
+            draft("Unrelated"),
+            draft("Fifth"),
+            draft("Sixth"),
+        ]
+    )
+    page = await backend.list_notifications(Query(search="spring", sort=("id",)))
     assert [item.subject for item in page.items] == ["Review requested: Spring Launch", "Comment on pricing", "Other"]
     assert (page.total_count, page.filter_count) == (6, 3)
     # An integer also matches the id; "6" occurs in no subject nor in the recipient's uuid.
-    by_id = await backend.list(Query(search="6"))
+    by_id = await backend.list_notifications(Query(search="6"))
     assert [item.id for item in by_id.items] == [6]
     # The recipient and sender ids are searched too, as by Directus on SQLite.
-    assert (await backend.list(Query(search=ME[:8]))).filter_count == 6
-    combined = await backend.list(Query(search="spring", filter={"collection": {"_eq": "springs"}}))
+    assert (await backend.list_notifications(Query(search=ME[:8]))).filter_count == 6
+    combined = await backend.list_notifications(Query(search="spring", filter={"collection": {"_eq": "springs"}}))
     assert [item.subject for item in combined.items] == ["Other"]
 
 
 async def test_sort_orders(backend):
     await backend.create_many([draft("b", collection="x"), draft("a", collection=None), draft("c", collection="y")])
-    asc = await backend.list(Query(sort=("subject",)))
+    asc = await backend.list_notifications(Query(sort=("subject",)))
     assert [item.subject for item in asc.items] == ["a", "b", "c"]
-    desc = await backend.list(Query(sort=("-collection", "id")))
+    desc = await backend.list_notifications(Query(sort=("-collection", "id")))
     assert [item.subject for item in desc.items] == ["c", "b", "a"]
     with pytest.raises(ForbiddenError):
-        await backend.list(Query(sort=("-nope",)))
+        await backend.list_notifications(Query(sort=("-nope",)))
 
 
 async def test_paging_past_one_hundred(backend):
     ids = await fill(backend, 250)
     newest_first = ids[::-1]
-    pages = [await backend.list(Query(page=number)) for number in (1, 2, 3, 4)]
+    pages = [await backend.list_notifications(Query(page=number)) for number in (1, 2, 3, 4)]
     assert [len(page.items) for page in pages] == [100, 100, 50, 0]
     assert [item.id for page in pages for item in page.items] == newest_first
     assert all(page.filter_count == 250 for page in pages)
     assert pages[2].offset == 200
-    by_offset = await backend.list(Query(offset=150, limit=30))
+    by_offset = await backend.list_notifications(Query(offset=150, limit=30))
     assert [item.id for item in by_offset.items] == newest_first[150:180]
-    everything = await backend.list(Query(limit=-1))
+    everything = await backend.list_notifications(Query(limit=-1))
     assert len(everything.items) == 250
 
 
 async def test_fields_leaves_the_rest_empty(backend):
     created = await backend.create(draft("Subject", message="Body", collection="articles", item="3", sender=MAYA))
-    page = await backend.list(Query(fields=("subject",)))
+    page = await backend.list_notifications(Query(fields=("subject",)))
     item = page.items[0]
     assert (item.id, item.subject) == (created.id, "Subject")
     assert item.message is None and item.collection is None and item.recipient is None and item.timestamp is None
-    full = await backend.list(Query(fields=("*",)))
+    full = await backend.list_notifications(Query(fields=("*",)))
     assert full.items[0] == created
-    expanded = (await backend.list(Query(fields=("id", "sender.first_name", "recipient.*")))).items[0]
+    expanded = (await backend.list_notifications(Query(fields=("id", "sender.first_name", "recipient.*")))).items[0]
     assert isinstance(expanded.sender, User) and expanded.sender.first_name == "Maya"
     assert expanded.sender.id == MAYA and expanded.sender.email is None
     assert isinstance(expanded.recipient, User) and expanded.recipient.email == "admin@example.com"
     with pytest.raises(ForbiddenError):
-        await backend.list(Query(fields=("id", "nope")))
+        await backend.list_notifications(Query(fields=("id", "nope")))
 
 
 async def test_filter_errors_match_directus(backend):
     with pytest.raises(ForbiddenError):
-        await backend.list(Query(filter={"nope": {"_eq": 1}}))
+        await backend.list_notifications(Query(filter={"nope": {"_eq": 1}}))
     with pytest.raises(InvalidInputError) as caught:
-        await backend.list(Query(filter={"subject": {"_bogus": 1}}))
+        await backend.list_notifications(Query(filter={"subject": {"_bogus": 1}}))
     assert caught.value.code == "INVALID_QUERY"
 
 
 # --- update ---------------------------------------------------------------------------------------
+
 
 async def test_update_changes_fields(backend):
     created = await backend.create(draft("Old"))
@@ -231,9 +237,9 @@ async def test_status_may_be_cleared_like_on_the_server(backend):
     created = await backend.create(draft("x"))
     await backend.update(created.id, NotificationChanges(status=None))
     assert raw(backend, "SELECT status FROM notifications WHERE id = ?", created.id) == [(None,)]
-    nulls = await backend.list(Query(filter={"status": {"_null": True}}))
+    nulls = await backend.list_notifications(Query(filter={"status": {"_null": True}}))
     assert [item.id for item in nulls.items] == [created.id]
-    assert (await backend.list(Query(status="inbox"))).filter_count == 0
+    assert (await backend.list_notifications(Query(status="inbox"))).filter_count == 0
 
 
 async def test_batch_update_of_a_thousand(backend):
@@ -241,10 +247,12 @@ async def test_batch_update_of_a_thousand(backend):
     direct = await backend._update_batch(ids, NotificationChanges(status="archived"))
     assert [item.id for item in direct] == ids and all(item.status == "archived" for item in direct)
     progress: list[tuple[int, int]] = []
-    updated = await backend.update_many(ids, NotificationChanges(status="inbox"), progress=lambda *p: progress.append(p))
+    updated = await backend.update_many(
+        ids, NotificationChanges(status="inbox"), progress=lambda *p: progress.append(p)
+    )
     assert len(updated) == 1000 and {item.status for item in updated} == {"inbox"}
     assert progress == [(BATCH_CHUNK, 1000), (1000, 1000)]
-    page = await backend.list(Query(status="inbox", limit=1))
+    page = await backend.list_notifications(Query(status="inbox", limit=1))
     assert page.filter_count == 1000
 
 
@@ -252,7 +260,7 @@ async def test_batch_update_skips_unknown_keys_as_directus_does_for_an_admin(bac
     ids = await fill(backend, BATCH_CHUNK + 10)
     updated = await backend.update_many([ids[0], 5000, *ids[1:], 6000], NotificationChanges(status="archived"))
     assert sorted(n.id for n in updated) == sorted(ids)
-    assert (await backend.list(Query(status="archived"))).filter_count == len(ids)
+    assert (await backend.list_notifications(Query(status="archived"))).filter_count == len(ids)
 
 
 async def test_update_of_one_unknown_key_is_not_found(backend):
@@ -262,6 +270,7 @@ async def test_update_of_one_unknown_key_is_not_found(backend):
 
 # --- delete ----------------------------------------------------------------------------------------
 
+
 async def test_delete_ignores_unknown_ids(backend):
     ids = await fill(backend, 3)
     await backend.delete(ids[0])
@@ -269,21 +278,22 @@ async def test_delete_ignores_unknown_ids(backend):
     await backend.delete(424242)
     with pytest.raises(NotFoundError):
         await backend.get(ids[0])
-    assert [item.id for item in (await backend.list(Query(sort=("id",)))).items] == ids[1:]
+    assert [item.id for item in (await backend.list_notifications(Query(sort=("id",)))).items] == ids[1:]
 
 
 async def test_batch_delete_of_a_thousand(backend):
     ids = await fill(backend, 1200)
     await backend._delete_batch(ids[:1000] + [10_001, 10_002])
-    page = await backend.list(Query(sort=("id",), limit=-1))
+    page = await backend.list_notifications(Query(sort=("id",), limit=-1))
     assert [item.id for item in page.items] == ids[1000:]
     progress: list[tuple[int, int]] = []
     await backend.delete_many(ids, progress=lambda *p: progress.append(p))
-    assert (await backend.list(Query())).total_count == 0
+    assert (await backend.list_notifications(Query())).total_count == 0
     assert progress[-1] == (1200, 1200)
 
 
 # --- users ------------------------------------------------------------------------------------------
+
 
 async def test_users_by_search_and_ids(backend):
     everyone = await backend.users()
@@ -303,11 +313,12 @@ async def test_users_by_search_and_ids(backend):
 
 # --- files, seeding and lifetime --------------------------------------------------------------------
 
+
 async def test_seed_none_has_only_the_current_user(tmp_path):
     inbox = EmbeddedBackend(tmp_path / "bare.sqlite3")
     try:
         assert [user.id for user in await inbox.users()] == [ME]
-        assert (await inbox.list(Query())).total_count == 0
+        assert (await inbox.list_notifications(Query())).total_count == 0
         created = await inbox.create(draft("first"))
         assert created.recipient == ME
     finally:
@@ -317,12 +328,12 @@ async def test_seed_none_has_only_the_current_user(tmp_path):
 async def test_seeding_happens_only_in_a_new_file(tmp_path):
     path = tmp_path / "deep" / "dir" / "inbox.sqlite3"
     first = EmbeddedBackend(path, seed=5)
-    page = await first.list(Query(limit=-1))
+    page = await first.list_notifications(Query(limit=-1))
     assert page.total_count == 5 and first.seed_count == 5
     await first.delete_many([item.id for item in page.items])
     await first.aclose()
     again = EmbeddedBackend(path, seed=5)  # it had rows once: an emptied inbox stays empty
-    assert (await again.list(Query())).total_count == 0 and again.seed_count == 0
+    assert (await again.list_notifications(Query())).total_count == 0 and again.seed_count == 0
     await again.aclose()
 
 
@@ -333,7 +344,7 @@ async def test_data_persists_across_instances(tmp_path):
     await first.aclose()
     second = EmbeddedBackend(path, seed=300)
     assert await second.get(created.id) == created
-    assert (await second.list(Query())).total_count == 1
+    assert (await second.list_notifications(Query())).total_count == 1
     await second.aclose()
 
 
@@ -349,11 +360,12 @@ async def test_two_instances_on_one_file_see_each_other(tmp_path):
 
 
 async def test_concurrent_calls_are_serialised_safely(backend):
-    results = await asyncio.gather(*(backend.create(draft(f"c{i}")) for i in range(30)),
-                                   *(backend.list(Query()) for _ in range(10)))
+    results = await asyncio.gather(
+        *(backend.create(draft(f"c{i}")) for i in range(30)), *(backend.list_notifications(Query()) for _ in range(10))
+    )
     created = results[:30]
     assert len({item.id for item in created}) == 30
-    assert (await backend.list(Query())).total_count == 30
+    assert (await backend.list_notifications(Query())).total_count == 30
 
 
 async def test_closed_backend_refuses_calls(tmp_path):
@@ -375,7 +387,7 @@ async def test_open_default_creates_and_seeds(isolated_dirs):
     inbox = EmbeddedBackend.open_default()
     try:
         assert inbox.info.location == str(default_path())
-        page = await inbox.list(Query(limit=1))
+        page = await inbox.list_notifications(Query(limit=1))
         assert page.total_count == 300
         assert page.items[0].subject == "You were mentioned in articles"
         assert Path(inbox.info.location).exists()
@@ -383,7 +395,7 @@ async def test_open_default_creates_and_seeds(isolated_dirs):
         await inbox.aclose()
     small = EmbeddedBackend.open_default(demo_size=12)
     try:
-        assert (await small.list(Query())).total_count == 12
+        assert (await small.list_notifications(Query())).total_count == 12
         assert small.info.location.endswith("embedded-inbox-12.sqlite3")
     finally:
         await small.aclose()
@@ -391,7 +403,14 @@ async def test_open_default_creates_and_seeds(isolated_dirs):
 
 async def test_inbox_query_uses_the_index(backend):
     await fill(backend, 20)
-    plan = " ".join(row[3] for row in raw(
-        backend, "EXPLAIN QUERY PLAN SELECT id FROM notifications WHERE recipient = ? AND status = ? "
-                 "ORDER BY timestamp DESC, id DESC LIMIT 100", ME, "inbox"))
+    plan = " ".join(
+        row[3]
+        for row in raw(
+            backend,
+            "EXPLAIN QUERY PLAN SELECT id FROM notifications WHERE recipient = ? AND status = ? "
+            "ORDER BY timestamp DESC, id DESC LIMIT 100",
+            ME,
+            "inbox",
+        )
+    )
     assert "notifications_inbox" in plan and "TEMP B-TREE" not in plan

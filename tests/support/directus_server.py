@@ -41,9 +41,7 @@ def cache_root() -> Path:
 
 
 def _node_package() -> str:
-    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}[
-        platform.machine().lower()
-    ]
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
     return f"node-linux-{arch}"
 
 
@@ -97,18 +95,39 @@ def ensure_installed(root: Path | None = None) -> Install:
     if not install.node.exists():
         _log(f"installing Node {NODE_VERSION} into {install.root / 'node22'}")
         subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts",
-             "--prefix", str(install.root / "node22"), f"{_node_package()}@{NODE_VERSION}"],
-            check=True, timeout=INSTALL_TIMEOUT, stdin=subprocess.DEVNULL,
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts",
+                "--prefix",
+                str(install.root / "node22"),
+                f"{_node_package()}@{NODE_VERSION}",
+            ],
+            check=True,
+            timeout=INSTALL_TIMEOUT,
+            stdin=subprocess.DEVNULL,
         )
     if install.server_dir.exists():
         shutil.rmtree(install.server_dir)
     install.server_dir.mkdir(parents=True)
     _log(f"installing directus@{DIRECTUS_VERSION} into {install.server_dir} (several minutes, once)")
     subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(install.server_dir),
-         f"--nodedir={install.node_home}", f"directus@{DIRECTUS_VERSION}"],
-        check=True, timeout=INSTALL_TIMEOUT, env=install.env(), stdin=subprocess.DEVNULL,
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(install.server_dir),
+            f"--nodedir={install.node_home}",
+            f"directus@{DIRECTUS_VERSION}",
+        ],
+        check=True,
+        timeout=INSTALL_TIMEOUT,
+        env=install.env(),
+        stdin=subprocess.DEVNULL,
     )
     if not install.cli.exists():
         raise RuntimeError(f"directus install finished but {install.cli} is missing")
@@ -197,60 +216,111 @@ def start_server(workdir: Path, install: Install | None = None) -> RunningServer
     sendmail.write_text("#!/bin/sh\ncat > /dev/null\n")
     sendmail.chmod(0o755)
     env = install.env()
-    env.update({
-        "HOST": "127.0.0.1", "PORT": str(port), "PUBLIC_URL": url,
-        "DB_CLIENT": "sqlite3", "DB_FILENAME": str(workdir / "directus.db"),
-        "KEY": secrets.token_hex(16), "SECRET": secrets.token_hex(32),
-        "ADMIN_EMAIL": admin.email, "ADMIN_PASSWORD": admin.password, "ADMIN_TOKEN": admin.token,
-        "WEBSOCKETS_ENABLED": "true", "TELEMETRY": "false", "LOG_LEVEL": "warn",
-        "EMAIL_TRANSPORT": "sendmail", "EMAIL_SENDMAIL_PATH": str(sendmail),
-        "RATE_LIMITER_ENABLED": "false", "CACHE_ENABLED": "false",
-        "STORAGE_LOCATIONS": "local", "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),
-        "EXTENSIONS_PATH": str(workdir / "extensions"),
-        # The pressure limiter answers 503 when the event loop lags, which a busy 2-core CI
-        # machine does; tests want the server's answers, not its load shedding.
-        "PRESSURE_LIMITER_ENABLED": "false",
-    })
+    env.update(
+        {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "PUBLIC_URL": url,
+            "DB_CLIENT": "sqlite3",
+            "DB_FILENAME": str(workdir / "directus.db"),
+            "KEY": secrets.token_hex(16),
+            "SECRET": secrets.token_hex(32),
+            "ADMIN_EMAIL": admin.email,
+            "ADMIN_PASSWORD": admin.password,
+            "ADMIN_TOKEN": admin.token,
+            "WEBSOCKETS_ENABLED": "true",
+            "TELEMETRY": "false",
+            "LOG_LEVEL": "warn",
+            "EMAIL_TRANSPORT": "sendmail",
+            "EMAIL_SENDMAIL_PATH": str(sendmail),
+            "RATE_LIMITER_ENABLED": "false",
+            "CACHE_ENABLED": "false",
+            "STORAGE_LOCATIONS": "local",
+            "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),
+            "EXTENSIONS_PATH": str(workdir / "extensions"),
+            # The pressure limiter answers 503 when the event loop lags, which a busy 2-core CI
+            # machine does; tests want the server's answers, not its load shedding.
+            "PRESSURE_LIMITER_ENABLED": "false",
+        }
+    )
     for sub in ("uploads", "extensions"):
         (workdir / sub).mkdir(exist_ok=True)
     (workdir / "package.json").write_text('{"name": "directus-inbox-test-server", "private": true}')
     log_path = workdir / "directus.log"
     with log_path.open("w") as log:
-        subprocess.run([str(install.node), str(install.cli), "bootstrap"], cwd=workdir, env=env,
-                       stdout=log, stderr=subprocess.STDOUT, check=True, timeout=300,
-                       stdin=subprocess.DEVNULL)
+        subprocess.run(
+            [str(install.node), str(install.cli), "bootstrap"],
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
     log = log_path.open("a")
-    process = subprocess.Popen([str(install.node), str(install.cli), "start"], cwd=workdir, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(install.node), str(install.cli), "start"],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         _wait_for_ping(url, process, log_path)
         me = _request(f"{url}/users/me", token=admin.token)
         if me["data"]["id"] is None:
             raise RuntimeError("admin token did not authenticate")
         admin.id = me["data"]["id"]
-        _request(f"{url}/users/{admin.id}", "PATCH", {"email_notifications": False,
-                 "first_name": "Ada", "last_name": "Admin"}, admin.token)
-        policy = _request(f"{url}/policies", "POST",
-                          {"name": "Editors", "app_access": True, "admin_access": False}, admin.token)
-        role = _request(f"{url}/roles", "POST",
-                        {"name": "Editor", "policies": [{"policy": policy["data"]["id"]}]}, admin.token)
+        _request(
+            f"{url}/users/{admin.id}",
+            "PATCH",
+            {"email_notifications": False, "first_name": "Ada", "last_name": "Admin"},
+            admin.token,
+        )
+        policy = _request(
+            f"{url}/policies", "POST", {"name": "Editors", "app_access": True, "admin_access": False}, admin.token
+        )
+        role = _request(
+            f"{url}/roles", "POST", {"name": "Editor", "policies": [{"policy": policy["data"]["id"]}]}, admin.token
+        )
         accounts = []
-        for first, last, email in (("Uma", "User", "user@example.com"),
-                                   ("Colin", "Colleague", "colleague@example.com")):
+        for first, last, email in (
+            ("Uma", "User", "user@example.com"),
+            ("Colin", "Colleague", "colleague@example.com"),
+        ):
             account = Account(email, secrets.token_hex(12), secrets.token_hex(20))
-            created = _request(f"{url}/users", "POST", {
-                "email": email, "password": account.password, "role": role["data"]["id"],
-                "token": account.token, "first_name": first, "last_name": last,
-                "email_notifications": False,
-            }, admin.token)
+            created = _request(
+                f"{url}/users",
+                "POST",
+                {
+                    "email": email,
+                    "password": account.password,
+                    "role": role["data"]["id"],
+                    "token": account.token,
+                    "first_name": first,
+                    "last_name": last,
+                    "email_notifications": False,
+                },
+                admin.token,
+            )
             account.id = created["data"]["id"]
             accounts.append(account)
     except BaseException:
         process.terminate()
         raise
-    return RunningServer(url, admin, accounts[0], accounts[1], process, workdir, log_path,
-                         {"role": role["data"]["id"], "policy": policy["data"]["id"]})
+    return RunningServer(
+        url,
+        admin,
+        accounts[0],
+        accounts[1],
+        process,
+        workdir,
+        log_path,
+        {"role": role["data"]["id"], "policy": policy["data"]["id"]},
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -262,9 +332,19 @@ def main(argv: list[str]) -> int:
         import tempfile
 
         server = start_server(Path(tempfile.mkdtemp(prefix="directus-inbox-server-")))
-        print(json.dumps({"url": server.url, "admin": server.admin.__dict__, "user": server.user.__dict__,
-                          "colleague": server.colleague.__dict__, "log": str(server.log_path)}, indent=2),
-              flush=True)
+        print(
+            json.dumps(
+                {
+                    "url": server.url,
+                    "admin": server.admin.__dict__,
+                    "user": server.user.__dict__,
+                    "colleague": server.colleague.__dict__,
+                    "log": str(server.log_path),
+                },
+                indent=2,
+            ),
+            flush=True,
+        )
         try:
             server.process.wait()
         except KeyboardInterrupt:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -25,13 +25,12 @@ from app.embedded.store import SCHEMA
 from app.models import Page, Query
 from app.ui.app import InboxApp
 
-FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 MENTION_SUBJECT = demo.MENTION_EXAMPLE["subject"]
 SIZE = (120, 40)
 
 
-def seeded_inbox(path: Path, count: int, backend_class: type[EmbeddedBackend] = EmbeddedBackend
-                 ) -> EmbeddedBackend:
+def seeded_inbox(path: Path, count: int, backend_class: type[EmbeddedBackend] = EmbeddedBackend) -> EmbeddedBackend:
     """An embedded inbox holding ``count`` demo notifications, the newest dated ``FIXED_NOW``
     (``count=0``: the demo users and an empty inbox)."""
     with sqlite3.connect(path) as conn:
@@ -47,13 +46,13 @@ class CountingBackend(EmbeddedBackend):
         super().__init__(*args, **kwargs)
         self.list_queries: list[Query] = []
 
-    async def list(self, query: Query) -> Page:
+    async def list_notifications(self, query: Query) -> Page:
         self.list_queries.append(query)
-        return await super().list(query)
+        return await super().list_notifications(query)
 
 
 def inbox_app(backend, settings: Settings | None = None) -> InboxApp:
-    app = InboxApp(backend, settings or Settings(), clock=lambda: FIXED_NOW, tz=timezone.utc)
+    app = InboxApp(backend, settings or Settings(), clock=lambda: FIXED_NOW, tz=UTC)
     # The tabs' underline glides to a new width when a count arrives; a snapshot must not catch
     # it half-way.
     app.animation_level = "none"
@@ -63,8 +62,7 @@ def inbox_app(backend, settings: Settings | None = None) -> InboxApp:
 def run(app: InboxApp, size: tuple[int, int] = SIZE, messages: list[Message] | None = None):
     """``app.run_test`` with the toasts on (a test run leaves them out unless asked); every
     message the app handles is appended to ``messages`` if given."""
-    return app.run_test(size=size, notifications=True,
-                        message_hook=messages.append if messages is not None else None)
+    return app.run_test(size=size, notifications=True, message_hook=messages.append if messages is not None else None)
 
 
 async def settle(pilot: Pilot) -> None:
@@ -86,8 +84,15 @@ async def settle(pilot: Pilot) -> None:
 def screen_text(app: InboxApp) -> str:
     """The text on the terminal, as the user reads it (toasts and dialogs included)."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+    )
     # The same composition App.export_screenshot renders, as text rather than SVG.
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
@@ -95,7 +100,7 @@ def screen_text(app: InboxApp) -> str:
 
 def text_in(app: InboxApp, region: Region) -> str:
     """The words shown in a region of the screen, wrapped lines joined, borders left out."""
-    lines = screen_text(app).splitlines()[region.y:region.bottom]
+    lines = screen_text(app).splitlines()[region.y : region.bottom]
     words = " ".join(_cells(line, region.x, region.right) for line in lines).translate(_BORDERS)
     return " ".join(words.split())
 

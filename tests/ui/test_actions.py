@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-
 from textual.message import Message
 
 from app.backend import BATCH_CHUNK
@@ -55,7 +54,7 @@ async def statuses(server: EmbeddedBackend, ids: Sequence[int]) -> list[str]:
 
 
 async def test_archive_three_then_undo(backend, server):
-    inbox_before = (await server.list(Query(mine=True, filter=INBOX_TAB, limit=1))).filter_count
+    inbox_before = (await server.list_notifications(Query(mine=True, filter=INBOX_TAB, limit=1))).filter_count
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
@@ -106,7 +105,7 @@ async def test_select_fifty_and_delete_after_confirming(backend, server):
         assert "Delete 50 notifications? This cannot be undone." in screen_text(app)
         await pilot.press("y")
         await settle(pilot)
-        remaining = await server.list(Query(filter={"id": {"_in": chosen}}, limit=-1))
+        remaining = await server.list_notifications(Query(filter={"id": {"_in": chosen}}, limit=-1))
         assert remaining.items == []
         assert "Deleted 50 notifications." in toasts(app)
         assert not set(chosen) & {n.id for n in app.current_list.cache.loaded()}
@@ -130,7 +129,7 @@ async def test_cancelling_the_delete_keeps_the_notification(backend, server):
 
 async def test_star_selects_the_loaded_then_offers_all_and_archives_all(tmp_path):
     backend = seeded_inbox(tmp_path / "big.sqlite3", 1000)
-    inbox = (await backend.list(Query(mine=True, filter=INBOX_TAB, limit=1))).filter_count
+    inbox = (await backend.list_notifications(Query(mine=True, filter=INBOX_TAB, limit=1))).filter_count
     app = inbox_app(backend)
     messages: list[Message] = []
     async with run(app, messages=messages) as pilot:
@@ -145,9 +144,10 @@ async def test_star_selects_the_loaded_then_offers_all_and_archives_all(tmp_path
         await pilot.pause()
         assert app.current_list.row_count == 0
         await settle(pilot)
-        assert (await backend.list(Query(mine=True, filter=INBOX_TAB, limit=1))).filter_count == 0
+        assert (await backend.list_notifications(Query(mine=True, filter=INBOX_TAB, limit=1))).filter_count == 0
         assert f"Archived {inbox:,} notifications. Press u to undo." in toasts(app)
         assert "Inbox 0" in screen_text(app)
+
         def progress(verb: str) -> list[tuple[int, int]]:
             return [(m.done, m.total) for m in messages if isinstance(m, BulkProgress) and m.verb == verb]
 
@@ -172,10 +172,10 @@ class FlakyBackend(EmbeddedBackend):
 
     down = False
 
-    async def list(self, query: Query) -> Page:
+    async def list_notifications(self, query: Query) -> Page:
         if self.down:
             raise NetworkError("Cannot reach http://cms.example: connection refused.", code="NETWORK")
-        return await super().list(query)
+        return await super().list_notifications(query)
 
 
 async def test_a_failed_refresh_keeps_what_is_on_screen(tmp_path):
@@ -188,8 +188,10 @@ async def test_a_failed_refresh_keeps_what_is_on_screen(tmp_path):
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert rows(app) == before
-        assert "Could not refresh; showing what was loaded before: Cannot reach http://cms.example: connection " \
-               "refused. Is the server running and the URL right?" in toasts(app)
+        assert (
+            "Could not refresh; showing what was loaded before: Cannot reach http://cms.example: connection "
+            "refused. Is the server running and the URL right?" in toasts(app)
+        )
         backend.down = False
         await pilot.press("f5", "j")
         await settle(pilot)
@@ -214,8 +216,10 @@ async def test_a_refused_archive_puts_the_rows_back_and_says_why(tmp_path):
         await settle(pilot)
         assert rows(app) == [before[0], *(line.replace("  ", "● ", 1) for line in before[1:3]), *before[3:]]
         assert app.current_list.cursor == 3, "the cursor is back on the row it was on"
-        assert ("Could not archive; nothing was lost, the rows are back: You don't have permission to access "
-                "this. (failed keys: 298, 299)") in toasts(app)
+        assert (
+            "Could not archive; nothing was lost, the rows are back: You don't have permission to access "
+            "this. (failed keys: 298, 299)"
+        ) in toasts(app)
     await backend.aclose()
 
 
@@ -248,8 +252,9 @@ async def test_reply_to_a_system_notification_explains(backend):
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
-        system_row = next(row for row in range(app.current_list.row_count)
-                          if app.current_list.cache.get(row).sender is None)
+        system_row = next(
+            row for row in range(app.current_list.row_count) if app.current_list.cache.get(row).sender is None
+        )
         await pilot.press(*["j"] * system_row)
         await pilot.press("r")
         await pilot.pause()
@@ -275,7 +280,7 @@ async def test_compose_opens_the_dialog_and_a_send_is_announced(backend):
 
 
 async def test_a_status_no_tab_is_named_for_is_shown_marked_in_the_inbox(backend):
-    newest = (await backend.list(Query(mine=True, limit=1))).items[0]
+    newest = (await backend.list_notifications(Query(mine=True, limit=1))).items[0]
     await backend.update(newest.id, NotificationChanges(status="read"))
     app = inbox_app(backend)
     async with run(app) as pilot:

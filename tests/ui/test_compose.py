@@ -36,8 +36,9 @@ from app.ui.screens.compose import ComposeScreen
 from app.ui.widgets.recipient_input import RecipientEntry, RecipientSuggestions
 
 SIZE = (120, 40)
-ME = User(id=CURRENT_USER.id, first_name=CURRENT_USER.first_name, last_name=CURRENT_USER.last_name,
-          email=CURRENT_USER.email)
+ME = User(
+    id=CURRENT_USER.id, first_name=CURRENT_USER.first_name, last_name=CURRENT_USER.last_name, email=CURRENT_USER.email
+)
 MAYA = "Maya Okafor"
 TOMAS = "Tomás Herrera"
 
@@ -60,8 +61,9 @@ class ComposeHost(App[None]):
 
 
 def host(backend, *, me: User = ME, capabilities: Capabilities | None = None, **options) -> ComposeHost:
-    return ComposeHost(lambda: ComposeScreen(backend, me=me, capabilities=capabilities or Capabilities.everything(),
-                                             **options))
+    return ComposeHost(
+        lambda: ComposeScreen(backend, me=me, capabilities=capabilities or Capabilities.everything(), **options)
+    )
 
 
 async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
@@ -138,11 +140,12 @@ def inbox(tmp_path: Path) -> EmbeddedBackend:
 
 
 async def subjects_for(backend, subject: str) -> list[Notification]:
-    page = await backend.list(Query(filter={"subject": {"_eq": subject}}))
+    page = await backend.list_notifications(Query(filter={"subject": {"_eq": subject}}))
     return page.items
 
 
 # --- composing and sending --------------------------------------------------------------------
+
 
 async def test_compose_and_send_to_two_colleagues_on_the_embedded_inbox(inbox: EmbeddedBackend) -> None:
     app = host(inbox)
@@ -226,19 +229,24 @@ async def test_the_admin_sends_to_two_users_and_each_inbox_holds_it(directus) ->
 
     for account in (directus.user, directus.colleague):
         async with RestBackend(directus.url, StaticToken(account.token)) as theirs:
-            page = await theirs.list(Query(filter={"subject": {"_eq": subject}}, mine=True))
+            page = await theirs.list_notifications(Query(filter={"subject": {"_eq": subject}}, mine=True))
             assert [(n.recipient_id, n.message) for n in page.items] == [
-                (account.id, "Hello from the *compose* dialog.")]
+                (account.id, "Hello from the *compose* dialog.")
+            ]
     async with RestBackend(directus.url, StaticToken(directus.admin.token)) as admin:
         await admin.delete_many([n.id for n in app.results[0]])
 
 
 # --- replying ---------------------------------------------------------------------------------
 
+
 async def a_notification_from_maya(inbox: EmbeddedBackend, subject: str, message: str) -> tuple[Notification, User]:
     maya = (await inbox.users(search="maya"))[0]
-    original = await inbox.create(NotificationDraft(recipient=ME.id, sender=maya.id, subject=subject,
-                                                    message=message, collection="articles", item="17"))
+    original = await inbox.create(
+        NotificationDraft(
+            recipient=ME.id, sender=maya.id, subject=subject, message=message, collection="articles", item="17"
+        )
+    )
     return original, maya
 
 
@@ -250,8 +258,9 @@ async def test_reply_answers_the_sender_once_re_with_the_message_quoted(inbox: E
         assert app.dialog.query_one("#compose-dialog").border_title == "Reply"
         assert chips(app) == f" {MAYA} "
         assert value(app, "#subject") == "Re: Budget"
-        assert message(app) == (f"\n\nOn {format_when(original.timestamp)}, {MAYA} wrote:\n\n"
-                                "> Numbers are in.\n>\n> See **Q3**.\n")
+        assert message(app) == (
+            f"\n\nOn {format_when(original.timestamp)}, {MAYA} wrote:\n\n> Numbers are in.\n>\n> See **Q3**.\n"
+        )
         assert (value(app, "#collection"), value(app, "#item")) == ("articles", "17")
         assert app.screen.focused is app.screen.query_one("#message", TextArea)
 
@@ -296,6 +305,7 @@ async def test_a_notification_without_sender_has_no_one_to_reply_to(inbox: Embed
 
 # --- validation -------------------------------------------------------------------------------
 
+
 async def test_each_field_says_what_is_wrong_with_it(inbox: EmbeddedBackend) -> None:
     app = host(inbox)
     async with app.run_test(size=SIZE) as pilot:
@@ -318,8 +328,9 @@ async def test_an_unknown_recipient_is_named_under_the_to_field(inbox: EmbeddedB
         await type_into(pilot, "#to-entry", "nobody-such")
         await pilot.press("enter")
         await until(pilot, lambda: shown(app, "#to-error"), "the recipient problem")
-        assert shown(app, "#to-error") == ("No user you may see matches 'nobody-such'. "
-                                           "Give the recipient's e-mail address or user id.")
+        assert shown(app, "#to-error") == (
+            "No user you may see matches 'nobody-such'. Give the recipient's e-mail address or user id."
+        )
         assert value(app, "#to-entry") == "nobody-such", "what was typed stays to be corrected"
 
         await type_into(pilot, "#subject", "Hi")
@@ -338,6 +349,7 @@ async def test_an_ambiguous_recipient_lists_the_candidates(inbox: EmbeddedBacken
 
 
 # --- drafts -----------------------------------------------------------------------------------
+
 
 async def test_a_draft_is_saved_while_typing_and_offered_back(inbox: EmbeddedBackend) -> None:
     first = host(inbox)
@@ -386,9 +398,14 @@ KILLED_APP = textwrap.dedent("""
 
 async def test_a_draft_survives_the_app_being_killed(inbox: EmbeddedBackend, tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
-    killed = subprocess.run([sys.executable, "-c", KILLED_APP, str(tmp_path / "inbox.sqlite3")], cwd=root,
-                            env=os.environ | {"PYTHONPATH": str(root)}, capture_output=True, text=True,
-                            timeout=120)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_APP, str(tmp_path / "inbox.sqlite3")],
+        cwd=root,
+        env=os.environ | {"PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
     app = host(inbox)
@@ -415,8 +432,9 @@ async def test_a_reply_draft_is_its_own(inbox: EmbeddedBackend) -> None:
     async with replying.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: value(replying, "#subject"), "the reply")
         await pilot.press(*"Sounds good")
-        await until(pilot, lambda: (d := draft_on_disk(replying)) and d.message.startswith("Sounds good"),
-                    "the reply draft")
+        await until(
+            pilot, lambda: (d := draft_on_disk(replying)) and d.message.startswith("Sounds good"), "the reply draft"
+        )
 
     fresh = host(inbox)
     async with fresh.run_test(size=SIZE) as pilot:
@@ -471,6 +489,7 @@ async def test_a_corrupt_draft_is_reported_and_kept(inbox: EmbeddedBackend) -> N
 
 # --- failures ---------------------------------------------------------------------------------
 
+
 def unused_port() -> int:
     import socket
 
@@ -511,8 +530,9 @@ async def test_a_server_error_is_shown_cleaned_and_the_draft_kept(tmp_path: Path
         await choose_recipient(pilot, "maya", MAYA)
         await type_into(pilot, "#subject", "Doomed")
         await send_and_wait(pilot)
-        assert shown(app, "#compose-status") == ("Not sent: The server failed: Internal Server Error "
-                                                 "Your draft is kept.")
+        assert shown(app, "#compose-status") == (
+            "Not sent: The server failed: Internal Server Error Your draft is kept."
+        )
         assert draft_on_disk(app).subject == "Doomed"
         assert app.results == []
 
@@ -534,7 +554,7 @@ async def test_too_large_a_message_is_refused_and_the_draft_kept(directus) -> No
             assert "request entity too large" in status and "shorten the message" in status
             assert isinstance(app.screen, ComposeScreen) and app.results == []
             assert draft_on_disk(app).message == huge
-        assert (await admin.list(Query(filter={"subject": {"_eq": subject}}))).items == []
+        assert (await admin.list_notifications(Query(filter={"subject": {"_eq": subject}}))).items == []
 
 
 @pytest.mark.server
@@ -545,8 +565,9 @@ async def test_an_ordinary_user_is_told_why_they_cannot_send(directus) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert shown(app, "#denied-reason") == capabilities.why_not("create")
-            assert shown(app, "#denied-reason") == ("Your role may not send notifications; "
-                                                    "ask a Directus admin for that permission.")
+            assert shown(app, "#denied-reason") == (
+                "Your role may not send notifications; ask a Directus admin for that permission."
+            )
             assert not app.screen.query("#subject"), "no form that cannot work"
             footer_actions = {binding.action for _, binding, enabled, _ in app.active_bindings.values() if enabled}
             assert "send" not in footer_actions and "cancel" in footer_actions
@@ -556,8 +577,10 @@ async def test_an_ordinary_user_is_told_why_they_cannot_send(directus) -> None:
 
 # --- the message: editor and preview ------------------------------------------------------------
 
-async def test_ctrl_e_hands_the_message_to_the_editor(inbox: EmbeddedBackend, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+
+async def test_ctrl_e_hands_the_message_to_the_editor(
+    inbox: EmbeddedBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\nprintf "Added in the editor\\n" >> "$1"\n')
     editor.chmod(0o755)
@@ -571,8 +594,9 @@ async def test_ctrl_e_hands_the_message_to_the_editor(inbox: EmbeddedBackend, tm
         await until(pilot, lambda: (d := draft_on_disk(app)) and d.message == message(app), "the draft")
 
 
-async def test_a_failing_editor_leaves_the_message_alone(inbox: EmbeddedBackend, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failing_editor_leaves_the_message_alone(
+    inbox: EmbeddedBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\necho garbage > "$1"\nexit 3\n')
     editor.chmod(0o755)
@@ -586,7 +610,7 @@ async def test_a_failing_editor_leaves_the_message_alone(inbox: EmbeddedBackend,
 
 
 async def test_preview_renders_what_the_preview_pane_will(inbox: EmbeddedBackend) -> None:
-    text = 'Hi <em>team</em>, see [the docs](https://example.com/docs) <script>alert(1)</script>'
+    text = "Hi <em>team</em>, see [the docs](https://example.com/docs) <script>alert(1)</script>"
     app = host(inbox)
     async with app.run_test(size=SIZE) as pilot:
         await paste_into(pilot, "#message", text)
@@ -600,6 +624,7 @@ async def test_preview_renders_what_the_preview_pane_will(inbox: EmbeddedBackend
 
 # --- keys -----------------------------------------------------------------------------------------
 
+
 async def test_the_command_palette_offers_the_dialogs_actions(inbox: EmbeddedBackend) -> None:
     app = host(inbox)
     async with app.run_test(size=SIZE) as pilot:
@@ -610,8 +635,11 @@ async def test_the_command_palette_offers_the_dialogs_actions(inbox: EmbeddedBac
         results = app.screen.query_one(OptionList)
         await until(pilot, lambda: results.option_count == 1, "the one matching command")
         await pilot.press("down", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ComposeScreen)
-                    and app.screen.query_one("#message-preview").display, "the preview")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ComposeScreen) and app.screen.query_one("#message-preview").display,
+            "the preview",
+        )
         assert app.screen.query_one("#preview-markdown", Markdown).source == to_markdown("*Hello*")
 
 
@@ -619,10 +647,16 @@ def test_every_action_has_a_binding_with_an_id_and_a_description() -> None:
     bindings = [*ComposeScreen.BINDINGS, *RecipientEntry.BINDINGS, *RecipientSuggestions.BINDINGS]
     assert all(isinstance(binding, Binding) and binding.id and binding.description for binding in bindings)
     assert {binding.id for binding in ComposeScreen.BINDINGS} == {
-        "compose-cancel", "compose-send", "compose-editor", "compose-preview", "compose-discard-draft"}
+        "compose-cancel",
+        "compose-send",
+        "compose-editor",
+        "compose-preview",
+        "compose-discard-draft",
+    }
 
 
 # --- snapshots --------------------------------------------------------------------------------
+
 
 def snapshot_host(tmp_path: Path) -> ComposeHost:
     return host(EmbeddedBackend(tmp_path / "snapshot.sqlite3", seed=0))

@@ -16,14 +16,16 @@ from textual.widgets.markdown import MarkdownBlock
 
 from app.message import to_markdown
 
-HOSTILE = "\n\n".join([
-    "[@click=app.quit]Quit now[/]",
-    "[link=file:///etc/passwd]passwords[/link] [bold red]loud[/]",
-    '<a href="javascript:alert(document.cookie)">Click me</a>',
-    "[Markdown click](javascript:alert(1)) [Relative](app.quit)",
-    '<a href="http://ok.example/article">Safe article</a>',
-    "![tracker](http://img.example/pixel.png) ![inline](data:image/png;base64,iVBORw0KGgo=)",
-])
+HOSTILE = "\n\n".join(
+    [
+        "[@click=app.quit]Quit now[/]",
+        "[link=file:///etc/passwd]passwords[/link] [bold red]loud[/]",
+        '<a href="javascript:alert(document.cookie)">Click me</a>',
+        "[Markdown click](javascript:alert(1)) [Relative](app.quit)",
+        '<a href="http://ok.example/article">Safe article</a>',
+        "![tracker](http://img.example/pixel.png) ![inline](data:image/png;base64,iVBORw0KGgo=)",
+    ]
+)
 SIZE = (160, 30)
 
 
@@ -47,7 +49,7 @@ def click_actions(app: App) -> list[tuple[MarkdownBlock, str, str]]:
         content = block.render()
         for span in getattr(content, "spans", []):
             if isinstance(span.style, Style) and "@click" in span.style.meta:
-                found.append((block, content.plain[span.start:span.end], span.style.meta["@click"]))
+                found.append((block, content.plain[span.start : span.end], span.style.meta["@click"]))
     return found
 
 
@@ -88,10 +90,12 @@ async def test_a_hostile_message_offers_only_http_links_and_markup_stays_text():
         targets = []
         for _block, _text, action in clickable:
             assert action.startswith("link(") and action.endswith(")")
-            targets.append(ast.literal_eval(action[len("link("):-1]))
+            targets.append(ast.literal_eval(action[len("link(") : -1]))
         assert sorted(set(targets)) == ["http://img.example/pixel.png", "http://ok.example/article"]
         assert {text for _block, text, _action in clickable} == {
-            "Safe article", "http://ok.example/article", "http://img.example/pixel.png",
+            "Safe article",
+            "http://ok.example/article",
+            "http://img.example/pixel.png",
         }
 
 

@@ -30,7 +30,7 @@ async def backend(tmp_path):
 
 
 async def server_count(backend, **query) -> int:
-    return (await backend.list(Query(mine=True, limit=1, **query))).filter_count
+    return (await backend.list_notifications(Query(mine=True, limit=1, **query))).filter_count
 
 
 async def test_opens_on_the_newest_notification_with_who_where_and_counts(backend):
@@ -71,8 +71,11 @@ async def test_j_k_and_arrows_move_and_the_preview_follows(backend):
 
 async def test_g_G_and_page_keys(backend):
     inbox = await server_count(backend, filter={"status": {"_neq": ARCHIVED}})
-    oldest = (await backend.list(Query(mine=True, filter={"status": {"_neq": ARCHIVED}},
-                                       sort=("timestamp", "id"), limit=1))).items[0]
+    oldest = (
+        await backend.list_notifications(
+            Query(mine=True, filter={"status": {"_neq": ARCHIVED}}, sort=("timestamp", "id"), limit=1)
+        )
+    ).items[0]
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
@@ -91,7 +94,7 @@ async def test_g_G_and_page_keys(backend):
 
 
 async def test_tab_1_and_2_switch_between_inbox_and_archived(backend):
-    archived_newest = (await backend.list(Query(mine=True, status=ARCHIVED, limit=1))).items[0]
+    archived_newest = (await backend.list_notifications(Query(mine=True, status=ARCHIVED, limit=1))).items[0]
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
@@ -140,8 +143,9 @@ async def test_mouse_wheel_scrolls_the_list(backend):
         top = rows(app)[0]
         notification_list = app.current_list
         for _ in range(5):
-            notification_list.post_message(events.MouseScrollDown(notification_list, 10, 5, 0, 1, 0, False, False,
-                                                                  False))
+            notification_list.post_message(
+                events.MouseScrollDown(notification_list, 10, 5, 0, 1, 0, False, False, False)
+            )
         await pilot.pause()
         assert app.current_list.scroll_y > 0
         assert rows(app)[0] != top
@@ -158,8 +162,11 @@ async def test_enter_reads_in_the_preview_and_escape_returns(backend):
 
 
 async def test_s_sorts_oldest_first_and_back(backend):
-    oldest = (await backend.list(Query(mine=True, filter={"status": {"_neq": ARCHIVED}},
-                                       sort=("timestamp", "id"), limit=1))).items[0]
+    oldest = (
+        await backend.list_notifications(
+            Query(mine=True, filter={"status": {"_neq": ARCHIVED}}, sort=("timestamp", "id"), limit=1)
+        )
+    ).items[0]
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
@@ -201,8 +208,11 @@ async def test_a_search_that_matches_nothing_says_so(backend):
 async def test_G_on_a_thousand_loads_only_the_last_pages(tmp_path):
     backend = seeded_inbox(tmp_path / "big.sqlite3", 1000, CountingBackend)
     inbox = await server_count(backend, filter={"status": {"_neq": ARCHIVED}})
-    oldest = (await backend.list(Query(mine=True, filter={"status": {"_neq": ARCHIVED}},
-                                       sort=("timestamp", "id"), limit=1))).items[0]
+    oldest = (
+        await backend.list_notifications(
+            Query(mine=True, filter={"status": {"_neq": ARCHIVED}}, sort=("timestamp", "id"), limit=1)
+        )
+    ).items[0]
     backend.list_queries.clear()
     app = inbox_app(backend)
     async with run(app) as pilot:
@@ -211,8 +221,13 @@ async def test_G_on_a_thousand_loads_only_the_last_pages(tmp_path):
         await settle(pilot)
         assert app.current_list.current == oldest
         assert oldest.subject in rows(app)[-1]
-        pages = sorted({query.page for query in backend.list_queries
-                        if query.page is not None and query.filter == {"status": {"_neq": ARCHIVED}}})
+        pages = sorted(
+            {
+                query.page
+                for query in backend.list_queries
+                if query.page is not None and query.filter == {"status": {"_neq": ARCHIVED}}
+            }
+        )
         last = (inbox - 1) // 100 + 1
         assert pages[-1] == last
         assert len(pages) <= 4, f"pages {pages} were fetched for the inbox"

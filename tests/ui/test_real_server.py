@@ -33,9 +33,16 @@ async def admin(directus):
 
 
 async def create(admin: RestBackend, recipient: str, marker: str, count: int) -> list[Notification]:
-    drafts = [NotificationDraft(recipient=recipient, subject=f"{marker} note {index:02}", collection="articles",
-                                item=str(index + 1), message=f"Message **{index}** of {marker}")
-              for index in range(count)]
+    drafts = [
+        NotificationDraft(
+            recipient=recipient,
+            subject=f"{marker} note {index:02}",
+            collection="articles",
+            item=str(index + 1),
+            message=f"Message **{index}** of {marker}",
+        )
+        for index in range(count)
+    ]
     return await admin.create_many(drafts)
 
 
@@ -91,7 +98,7 @@ async def test_admin_selects_fifty_and_deletes_them_after_confirming(directus, a
         await settle(pilot)
         assert "Deleted 50 notifications." in toasts(app)
         assert app.current_list.row_count == 0
-    left = await admin.list(Query(filter={"id": {"_in": [n.id for n in created]}}, limit=-1))
+    left = await admin.list_notifications(Query(filter={"id": {"_in": [n.id for n in created]}}, limit=-1))
     assert left.items == []
     await app.backend.aclose()
 
@@ -109,7 +116,7 @@ async def test_an_ordinary_user_is_told_why_not_and_may_still_archive(directus, 
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
         assert why_not in toasts(app)
-        assert len((await admin.list(Query(filter={"id": {"_in": [n.id for n in created]}}))).items) == 2
+        assert len((await admin.list_notifications(Query(filter={"id": {"_in": [n.id for n in created]}}))).items) == 2
 
         await pilot.press("c")
         await pilot.pause()
@@ -133,12 +140,19 @@ async def test_a_refused_archive_on_the_server_rolls_back_visibly(directus, admi
 
     async def refuse_patches(request: httpx.Request) -> httpx.Response:
         if request.method == "PATCH":
-            return httpx.Response(503, json={"errors": [{"message": "Service Unavailable: maintenance",
-                                                         "extensions": {"code": "SERVICE_UNAVAILABLE"}}]})
+            return httpx.Response(
+                503,
+                json={
+                    "errors": [
+                        {"message": "Service Unavailable: maintenance", "extensions": {"code": "SERVICE_UNAVAILABLE"}}
+                    ]
+                },
+            )
         return await real.handle_async_request(request)
 
-    backend = RestBackend(directus.url, StaticToken(directus.admin.token),
-                          transport=httpx.MockTransport(refuse_patches))
+    backend = RestBackend(
+        directus.url, StaticToken(directus.admin.token), transport=httpx.MockTransport(refuse_patches)
+    )
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
@@ -149,8 +163,10 @@ async def test_a_refused_archive_on_the_server_rolls_back_visibly(directus, admi
         await settle(pilot)
         assert rows(app)[2] == before[2]
         assert rows(app)[:2] == [line.replace("  ", "● ", 1) for line in before[:2]], "back, and still selected"
-        assert "Could not archive; nothing was lost, the rows are back: The server failed: Service " \
-               "Unavailable: maintenance" in toasts(app)
+        assert (
+            "Could not archive; nothing was lost, the rows are back: The server failed: Service "
+            "Unavailable: maintenance" in toasts(app)
+        )
     assert [(await admin.get(n.id)).status for n in created] == [INBOX] * 3
     await backend.aclose()
     await real.aclose()

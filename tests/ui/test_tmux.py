@@ -62,8 +62,12 @@ class Terminal:
 @pytest.fixture
 def terminal(isolated_dirs, tmp_path):
     term = Terminal(tmp_path / "tmux.sock", "inbox")
-    env = {"XDG_DATA_HOME": isolated_dirs / "data", "XDG_CONFIG_HOME": isolated_dirs / "config",
-           "XDG_STATE_HOME": isolated_dirs / "state", "TERM": "xterm-256color"}
+    env = {
+        "XDG_DATA_HOME": isolated_dirs / "data",
+        "XDG_CONFIG_HOME": isolated_dirs / "config",
+        "XDG_STATE_HOME": isolated_dirs / "state",
+        "TERM": "xterm-256color",
+    }
     # COLUMNS/LINES (set by some runners) would override the size of the tmux window.
     command = "env -u COLUMNS -u LINES " + " ".join(f"{name}={shlex.quote(str(value))}" for name, value in env.items())
     command += f" {shlex.quote(console_script())}"

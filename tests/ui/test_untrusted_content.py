@@ -32,8 +32,7 @@ class RefusingBackend(EmbeddedBackend):
     """A server whose refusal message is itself hostile."""
 
     async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
-        raise ForbiddenError(f"{CLEAR}[@click=app.quit]no[/] [bold]way[/bold]{OSC52}", code="FORBIDDEN",
-                             status=403)
+        raise ForbiddenError(f"{CLEAR}[@click=app.quit]no[/] [bold]way[/bold]{OSC52}", code="FORBIDDEN", status=403)
 
 
 @pytest.fixture
@@ -42,12 +41,20 @@ async def backend(tmp_path):
     inbox = RefusingBackend(path, seed=0)
     await inbox.prepare()
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO users (id, first_name, last_name, email) VALUES (?, ?, ?, ?)",
-                     (EVE, f"[@click=app.quit]Eve[/]{CLEAR}", "\u202eliveE", "eve@example.com"))
-    await inbox.create(NotificationDraft(
-        recipient=CURRENT_USER.id, sender=EVE, subject=HOSTILE, collection=f"[red]{CLEAR}articles",
-        item=f"1{OSC52}", message=f"{HOSTILE}\n\n> [@click=app.quit]quote[/]\n\n<a href=\"javascript:alert(1)\">x</a>",
-    ))
+        conn.execute(
+            "INSERT INTO users (id, first_name, last_name, email) VALUES (?, ?, ?, ?)",
+            (EVE, f"[@click=app.quit]Eve[/]{CLEAR}", "\u202eliveE", "eve@example.com"),
+        )
+    await inbox.create(
+        NotificationDraft(
+            recipient=CURRENT_USER.id,
+            sender=EVE,
+            subject=HOSTILE,
+            collection=f"[red]{CLEAR}articles",
+            item=f"1{OSC52}",
+            message=f'{HOSTILE}\n\n> [@click=app.quit]quote[/]\n\n<a href="javascript:alert(1)">x</a>',
+        )
+    )
     yield inbox
     await inbox.aclose()
 

@@ -64,9 +64,11 @@ class ComposeCommands(Provider):
         screen = self.screen
         if not isinstance(screen, ComposeScreen):
             return []
-        return [(f"Compose: {binding.description}", binding.tooltip, binding.action)
-                for binding in screen.BINDINGS
-                if isinstance(binding, Binding) and screen.check_action(binding.action, ())]
+        return [
+            (f"Compose: {binding.description}", binding.tooltip, binding.action)
+            for binding in screen.BINDINGS
+            if isinstance(binding, Binding) and screen.check_action(binding.action, ())
+        ]
 
     async def discover(self) -> Hits:
         for name, help_text, action in self._commands():
@@ -87,16 +89,43 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     COMMANDS = {ComposeCommands}
 
     BINDINGS = [
-        Binding("escape", "cancel", "Close", id="compose-cancel",
-                tooltip="Close the dialog; what you typed stays saved as a draft."),
-        Binding("ctrl+s", "send", "Send", id="compose-send", priority=True,
-                tooltip="Send one notification to each recipient."),
-        Binding("ctrl+e", "edit_in_editor", "Editor", id="compose-editor", priority=True,
-                tooltip="Edit the message in $VISUAL or $EDITOR."),
-        Binding("f2,ctrl+t", "toggle_preview", "Preview", id="compose-preview",
-                tooltip="Show the message as the recipient will see it, or go back to editing."),
-        Binding("ctrl+r", "discard_draft", "Discard draft", id="compose-discard-draft",
-                tooltip="Throw away what you typed and start over (asks first)."),
+        Binding(
+            "escape",
+            "cancel",
+            "Close",
+            id="compose-cancel",
+            tooltip="Close the dialog; what you typed stays saved as a draft.",
+        ),
+        Binding(
+            "ctrl+s",
+            "send",
+            "Send",
+            id="compose-send",
+            priority=True,
+            tooltip="Send one notification to each recipient.",
+        ),
+        Binding(
+            "ctrl+e",
+            "edit_in_editor",
+            "Editor",
+            id="compose-editor",
+            priority=True,
+            tooltip="Edit the message in $VISUAL or $EDITOR.",
+        ),
+        Binding(
+            "f2,ctrl+t",
+            "toggle_preview",
+            "Preview",
+            id="compose-preview",
+            tooltip="Show the message as the recipient will see it, or go back to editing.",
+        ),
+        Binding(
+            "ctrl+r",
+            "discard_draft",
+            "Discard draft",
+            id="compose-discard-draft",
+            tooltip="Throw away what you typed and start over (asks first).",
+        ),
     ]
 
     @dataclass
@@ -119,9 +148,18 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     class SenderNamed(Message):
         name: str | None
 
-    def __init__(self, backend: InboxBackend, *, me: User, capabilities: Capabilities,
-                 reply_to: Notification | None = None, reply_to_name: str | None = None,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        backend: InboxBackend,
+        *,
+        me: User,
+        capabilities: Capabilities,
+        reply_to: Notification | None = None,
+        reply_to_name: str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.backend = backend
         self.me = me
@@ -165,8 +203,12 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
             with Horizontal(classes="field", id="message-field"):
                 yield Label("Message", classes="field-label")
                 with Vertical(classes="field-body"):
-                    yield TextArea(id="message", soft_wrap=True, tab_behavior="focus",
-                                   placeholder="Markdown (Editor opens $VISUAL or $EDITOR)")
+                    yield TextArea(
+                        id="message",
+                        soft_wrap=True,
+                        tab_behavior="focus",
+                        placeholder="Markdown (Editor opens $VISUAL or $EDITOR)",
+                    )
                     with VerticalScroll(id="message-preview") as preview:
                         preview.border_title = "Preview"
                         yield Markdown(id="preview-markdown")
@@ -196,9 +238,7 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
             self._fill(self.reply_to_name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.denied and action in FORM_ACTIONS:
-            return False
-        return True
+        return not (self.denied and action in FORM_ACTIONS)
 
     # --- filling the form: a saved draft, a reply, or nothing -------------------------------------
     @work(exclusive=True, group="compose-sender")
@@ -264,8 +304,14 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     @on(RecipientInput.Changed)
     def _changed(self, event: Message) -> None:
         control = getattr(event, "control", None)
-        field = {"to-entry": "to", "to": "to", "subject": "subject", "message": "message",
-                 "collection": "collection", "item": "collection"}.get(getattr(control, "id", None) or "")
+        field = {
+            "to-entry": "to",
+            "to": "to",
+            "subject": "subject",
+            "message": "message",
+            "collection": "collection",
+            "item": "collection",
+        }.get(getattr(control, "id", None) or "")
         if field and self._filled:
             self._field_error(field, None)
         self._schedule_save()
@@ -296,8 +342,9 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
             else:
                 self._last_saved = self.draft_file.save(current)
         except OSError as error:
-            self._status(f"The draft could not be saved to {self.draft_file.path}: {error.strerror or error}",
-                         error=True)
+            self._status(
+                f"The draft could not be saved to {self.draft_file.path}: {error.strerror or error}", error=True
+            )
 
     def on_unmount(self) -> None:
         # The app is closing (quit) with a save still pending; the fields are gone by now, so the
@@ -341,8 +388,7 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     @work(exclusive=True, group="compose-send")
     async def _send(self, to: list[str | User], draft: Draft) -> None:
         try:
-            created = await send(self.backend, to, draft.subject, draft.message,
-                                 draft.collection, draft.item)
+            created = await send(self.backend, to, draft.subject, draft.message, draft.collection, draft.item)
         except ComposeError as error:
             self.post_message(self.Refused({error.field: error.message}))
         except InboxError as error:
@@ -399,8 +445,7 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     def action_edit_in_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
-            self._status("Set $VISUAL or $EDITOR to the editor you want (for example: export EDITOR=nano).",
-                         error=True)
+            self._status("Set $VISUAL or $EDITOR to the editor you want (for example: export EDITOR=nano).", error=True)
             return
         message = self.query_one("#message", TextArea)
         if self.query_one("#message-preview").display:
@@ -416,11 +461,15 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
                     finished = subprocess.run([*shlex.split(editor), str(path)], check=False)
             except SuspendNotSupported:
                 # Headless (tests) or a web terminal: nothing to hand the terminal over to.
-                finished = subprocess.run([*shlex.split(editor), str(path)], check=False,
-                                          stdin=subprocess.DEVNULL, capture_output=True)
+                finished = subprocess.run(
+                    [*shlex.split(editor), str(path)], check=False, stdin=subprocess.DEVNULL, capture_output=True
+                )
             if finished.returncode != 0:
-                self._status(f"The editor ({clean_line(editor)}) exited with status {finished.returncode}; "
-                             "the message was left as it was.", error=True)
+                self._status(
+                    f"The editor ({clean_line(editor)}) exited with status {finished.returncode}; "
+                    "the message was left as it was.",
+                    error=True,
+                )
                 return
             edited = path.read_text(encoding="utf-8")
         except (OSError, ValueError, UnicodeDecodeError) as error:
@@ -438,8 +487,7 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
         if not self.denied:
             self.save_draft()
             if not self._last_saved.is_blank() and not self._last_saved.same_content(self._initial):
-                self.app.notify("Your draft is kept; it comes back the next time you compose.",
-                                title="Draft saved")
+                self.app.notify("Your draft is kept; it comes back the next time you compose.", title="Draft saved")
         self._finished = True
         self.dismiss(None)
 

@@ -34,8 +34,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
-            yield Static(Content.assemble(("Keys", "bold"), "  (esc closes; ctrl+p finds any action by name)"),
-                         id="help-title")
+            yield Static(
+                Content.assemble(("Keys", "bold"), "  (esc closes; ctrl+p finds any action by name)"), id="help-title"
+            )
             with VerticalScroll(id="help-keys"):
                 yield Static(help_content(self.lines))
 

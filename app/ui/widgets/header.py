@@ -15,6 +15,12 @@ class InboxHeader(Static):
     they are cleaned and kept as plain text."""
 
     def show(self, who: str, where: str) -> None:
-        self.update(Content.assemble(
-            (f" {APP_LABEL} ", "bold"), "  ", (clean_line(who), "bold"), " · ", clean_line(where),
-        ))
+        self.update(
+            Content.assemble(
+                (f" {APP_LABEL} ", "bold"),
+                "  ",
+                (clean_line(who), "bold"),
+                " · ",
+                clean_line(where),
+            )
+        )

@@ -76,8 +76,16 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.notification_list = notification_list
 
-    def __init__(self, tab: str, *, names: UserNames, clock: Callable[[], datetime], tz: tzinfo | None,
-                 empty_text: str, id: str | None = None) -> None:
+    def __init__(
+        self,
+        tab: str,
+        *,
+        names: UserNames,
+        clock: Callable[[], datetime],
+        tz: tzinfo | None,
+        empty_text: str,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.tab = tab
         self.names = names
@@ -164,16 +172,27 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         is_cursor = row == self.cursor
         selected = self.all_matching or notification.id in self.selected
         when = relative_time(notification.timestamp, self.clock(), self.tz)
-        key = (notification.id, notification.status, notification.subject, notification.collection, when,
-               width, is_cursor, selected, self.has_focus, self.names.version)
+        key = (
+            notification.id,
+            notification.status,
+            notification.subject,
+            notification.collection,
+            when,
+            width,
+            is_cursor,
+            selected,
+            self.has_focus,
+            self.names.version,
+        )
         strip = self._strips.get(key)
         if strip is None:
             strip = self._build_row(notification, when, width, base, is_cursor=is_cursor, selected=selected)
             self._strips[key] = strip
         return strip
 
-    def _build_row(self, notification: Notification, when: str, width: int, base: Style, *,
-                   is_cursor: bool, selected: bool) -> Strip:
+    def _build_row(
+        self, notification: Notification, when: str, width: int, base: Style, *, is_cursor: bool, selected: bool
+    ) -> Strip:
         # Column styles are partial (only what the TCSS sets), so the row's background shows
         # through them; selection, then the cursor, go on top.
         def cell(component: str | None = None) -> Style:
@@ -195,8 +214,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         subject_width = max(1, width - fixed)
         segments = [
             Segment(MARK_SELECTED if selected else MARK_NONE, row_style),
-            Segment(fit(self.names.label(notification.sender), sender_width),
-                    cell("notification-list--sender")),
+            Segment(fit(self.names.label(notification.sender), sender_width), cell("notification-list--sender")),
             Segment(GAP, row_style),
         ]
         subject = clean_line(notification.subject) or "(no subject)"
@@ -229,8 +247,9 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         if self.mutations or self.reloading:
             return
         top, bottom = self._view_rows()
-        wanted = (self.cache.pages_for(top - PREFETCH_ROWS, bottom + PREFETCH_ROWS)
-                  | self.cache.pages_for(self.cursor - PREFETCH_ROWS, self.cursor + PREFETCH_ROWS))
+        wanted = self.cache.pages_for(top - PREFETCH_ROWS, bottom + PREFETCH_ROWS) | self.cache.pages_for(
+            self.cursor - PREFETCH_ROWS, self.cursor + PREFETCH_ROWS
+        )
         missing = self.cache.missing(wanted)
         if not missing or missing <= self.pending:
             return

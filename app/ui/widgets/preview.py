@@ -49,8 +49,14 @@ class Preview(VerticalScroll, can_focus=True):
         yield Static(Content("Nothing to show."), id="preview-header")
         yield Markdown(id="preview-body", open_links=False)
 
-    def show(self, notification: Notification | None, *, item_url: str | None, no_link_reason: str,
-             empty_text: str = "Nothing to show.") -> None:
+    def show(
+        self,
+        notification: Notification | None,
+        *,
+        item_url: str | None,
+        no_link_reason: str,
+        empty_text: str = "Nothing to show.",
+    ) -> None:
         self.notification = notification
         self._item_url = item_url
         self._no_link_reason = no_link_reason
@@ -59,9 +65,15 @@ class Preview(VerticalScroll, can_focus=True):
     def refresh_names(self) -> None:
         """Draw the header again (also when names for its user ids were learnt)."""
         if self.notification is not None:
-            self.query_one("#preview-header", Static).update(header_content(
-                self.notification, self.names, tz=self.tz, item_url=self._item_url,
-                no_link_reason=self._no_link_reason))
+            self.query_one("#preview-header", Static).update(
+                header_content(
+                    self.notification,
+                    self.names,
+                    tz=self.tz,
+                    item_url=self._item_url,
+                    no_link_reason=self._no_link_reason,
+                )
+            )
 
     @work(exclusive=True, group="preview")
     async def _draw(self, notification: Notification | None, empty_text: str) -> None:
@@ -81,8 +93,9 @@ class Preview(VerticalScroll, can_focus=True):
         self.scroll_home(animate=False)
 
 
-def header_content(notification: Notification, names: UserNames, *, tz: tzinfo | None, item_url: str | None,
-                   no_link_reason: str) -> Content:
+def header_content(
+    notification: Notification, names: UserNames, *, tz: tzinfo | None, item_url: str | None, no_link_reason: str
+) -> Content:
     """The preview's header lines. Every server string is cleaned and kept as plain text."""
     subject = clean_line(notification.subject) or "(no subject)"
     lines: list[Content] = [Content.assemble((subject, "bold"))]

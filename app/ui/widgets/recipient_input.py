@@ -45,12 +45,21 @@ class RecipientEntry(Input):
     empty field removes the last recipient."""
 
     BINDINGS = [
-        Binding("down", "suggestions", "Suggestions", id="compose-suggestions",
-                tooltip="Move into the suggested users; enter takes one."),
-        Binding("escape", "close_suggestions", "Close suggestions", show=False,
-                id="compose-close-suggestions"),
-        Binding("backspace", "delete_left_or_recipient", "Delete left, or the last recipient",
-                show=False, id="compose-remove-recipient"),
+        Binding(
+            "down",
+            "suggestions",
+            "Suggestions",
+            id="compose-suggestions",
+            tooltip="Move into the suggested users; enter takes one.",
+        ),
+        Binding("escape", "close_suggestions", "Close suggestions", show=False, id="compose-close-suggestions"),
+        Binding(
+            "backspace",
+            "delete_left_or_recipient",
+            "Delete left, or the last recipient",
+            show=False,
+            id="compose-remove-recipient",
+        ),
     ]
 
     class RemoveLast(Message):
@@ -135,8 +144,7 @@ class RecipientInput(Vertical, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Static(id="recipient-chips", markup=False)
-        yield RecipientEntry(placeholder="Name, e-mail or user id; enter adds",
-                             id="to-entry", compact=True)
+        yield RecipientEntry(placeholder="Name, e-mail or user id; enter adds", id="to-entry", compact=True)
         yield RecipientSuggestions(id="recipient-suggestions")
 
     def on_mount(self) -> None:
