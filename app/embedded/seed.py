@@ -392,9 +392,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def generate(count: int, now: datetime | None = None) -> list[Row]:
-    """``count`` notification rows, oldest first, the reference mention example last (newest).
-
-    """
+    """``count`` notification rows, oldest first, the reference mention example last (newest)."""
     if count <= 0:
         return []
     now = (now or datetime.now(UTC)).astimezone(UTC)

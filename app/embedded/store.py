@@ -417,7 +417,9 @@ class _transaction:
         self.conn.execute("BEGIN IMMEDIATE" if self.immediate else "BEGIN")
         return self.conn
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.conn.execute("COMMIT")
         else:

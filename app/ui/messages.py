@@ -1,10 +1,14 @@
-"""What the app's workers report when network work finishes, each named for what happened.
+"""What the main view's workers report when network work finishes, each named for what happened.
 
-Workers post these to the app; handlers decorated with ``@on(...)`` update the widgets. A failure
-message carries the backend's ``InboxError`` so that the user sees the server's own words.
+Workers post these to the main view (``app.ui.screens.main``); its handlers (``@on``) update the
+widgets. A failure carries the backend's ``InboxError`` so that the user sees the server's own words.
+Loads (``LoadReport``) are handled by ``app.ui.loading``, bulk operations (``BulkReport``) by
+``app.ui.bulk``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from textual.message import Message
 
@@ -14,136 +18,127 @@ from app.ui.page_cache import Removal
 
 
 class WorkReport(Message):
-    """What a worker reports. Once the app is closing, reports are dropped (see InboxApp)."""
+    """What a worker reports. Once the app is closing, reports are dropped (see MainScreen)."""
 
 
-class SessionStarted(WorkReport):
+class LoadReport(WorkReport):
+    """What a load reports (handled by ``app.ui.loading.Loader``)."""
+
+
+@dataclass
+class SessionStarted(LoadReport):
     """The current user and what they may do are known."""
 
-    def __init__(self, me: User, capabilities: Capabilities) -> None:
-        super().__init__()
-        self.me = me
-        self.capabilities = capabilities
+    me: User
+    capabilities: Capabilities
 
 
-class SessionFailed(WorkReport):
+@dataclass
+class SessionFailed(LoadReport):
     """Who the user is could not be found out (server down, token refused)."""
 
-    def __init__(self, error: InboxError) -> None:
-        super().__init__()
-        self.error = error
+    error: InboxError
 
 
-class PageLoaded(WorkReport):
+@dataclass
+class PageLoaded(LoadReport):
     """One page of a list arrived."""
 
-    def __init__(
-        self, tab: str, generation: int, page_number: int, items: list[Notification], filter_count: int
-    ) -> None:
-        super().__init__()
-        self.tab = tab
-        self.generation = generation
-        self.page_number = page_number
-        self.items = items
-        self.filter_count = filter_count
+    tab: str
+    generation: int
+    page_number: int
+    items: list[Notification]
+    filter_count: int
 
 
-class PageLoadFailed(WorkReport):
-    def __init__(self, tab: str, generation: int, error: InboxError) -> None:
-        super().__init__()
-        self.tab = tab
-        self.generation = generation
-        self.error = error
+@dataclass
+class PageLoadFailed(LoadReport):
+    tab: str
+    generation: int
+    error: InboxError
 
 
-class ListReloaded(WorkReport):
+@dataclass
+class ListReloaded(LoadReport):
     """Every page a list shows was fetched afresh (refresh, or after a change)."""
 
-    def __init__(self, tab: str, generation: int, pages: dict[int, list[Notification]], filter_count: int) -> None:
-        super().__init__()
-        self.tab = tab
-        self.generation = generation
-        self.pages = pages
-        self.filter_count = filter_count
+    tab: str
+    generation: int
+    pages: dict[int, list[Notification]]
+    filter_count: int
 
 
-class ListReloadFailed(WorkReport):
-    def __init__(self, tab: str, generation: int, error: InboxError) -> None:
-        super().__init__()
-        self.tab = tab
-        self.generation = generation
-        self.error = error
+@dataclass
+class ListReloadFailed(LoadReport):
+    tab: str
+    generation: int
+    error: InboxError
 
 
-class CountsChanged(WorkReport):
+@dataclass
+class CountsChanged(LoadReport):
     """The server's counts of the user's inbox and archive."""
 
-    def __init__(self, inbox: int, archived: int) -> None:
-        super().__init__()
-        self.inbox = inbox
-        self.archived = archived
+    inbox: int
+    archived: int
 
 
-class UsersResolved(WorkReport):
+@dataclass
+class UsersResolved(LoadReport):
     """Names for user ids; ids asked for but not returned are users the current user may not read."""
 
-    def __init__(self, asked: set[str], users: list[User]) -> None:
-        super().__init__()
-        self.asked = asked
-        self.users = users
+    asked: set[str]
+    users: list[User]
 
 
-class BulkProgress(WorkReport):
+class BulkReport(WorkReport):
+    """What an archive, delete or undo in flight reports (handled by ``app.ui.bulk.BulkActions``)."""
+
+
+@dataclass
+class BulkProgress(BulkReport):
     """A batch operation finished another chunk."""
 
-    def __init__(self, verb: str, done: int, total: int) -> None:
-        super().__init__()
-        self.verb = verb
-        self.done = done
-        self.total = total
+    verb: str
+    done: int
+    total: int
 
 
-class ArchiveDone(WorkReport):
+@dataclass
+class ArchiveDone(BulkReport):
     """Notifications moved between Inbox and Archived; ``previous`` maps each id to its old status."""
 
-    def __init__(self, tab: str, previous: dict[int, str], new_status: str) -> None:
-        super().__init__()
-        self.tab = tab
-        self.previous = previous
-        self.new_status = new_status
+    tab: str
+    previous: dict[int, str]
+    new_status: str
 
 
-class ArchiveFailed(WorkReport):
-    def __init__(self, tab: str, removal: Removal, error: InboxError, new_status: str) -> None:
-        super().__init__()
-        self.tab = tab
-        self.removal = removal
-        self.error = error
-        self.new_status = new_status
+@dataclass
+class ArchiveFailed(BulkReport):
+    tab: str
+    removal: Removal
+    error: InboxError
+    new_status: str
 
 
-class DeleteDone(WorkReport):
-    def __init__(self, tab: str, count: int) -> None:
-        super().__init__()
-        self.tab = tab
-        self.count = count
+@dataclass
+class DeleteDone(BulkReport):
+    tab: str
+    count: int
 
 
-class DeleteFailed(WorkReport):
-    def __init__(self, tab: str, removal: Removal, error: InboxError) -> None:
-        super().__init__()
-        self.tab = tab
-        self.removal = removal
-        self.error = error
+@dataclass
+class DeleteFailed(BulkReport):
+    tab: str
+    removal: Removal
+    error: InboxError
 
 
-class UndoDone(WorkReport):
-    def __init__(self, count: int) -> None:
-        super().__init__()
-        self.count = count
+@dataclass
+class UndoDone(BulkReport):
+    count: int
 
 
-class UndoFailed(WorkReport):
-    def __init__(self, error: InboxError) -> None:
-        super().__init__()
-        self.error = error
+@dataclass
+class UndoFailed(BulkReport):
+    error: InboxError

@@ -7,13 +7,15 @@ to ``FIXED_NOW``, and the app is given the same clock and UTC, so what the scree
 
 from __future__ import annotations
 
-import io
+import html
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.cells import cell_len
-from rich.console import Console
+from textual.app import App
 from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
@@ -81,21 +83,28 @@ async def settle(pilot: Pilot) -> None:
     raise AssertionError("the app kept working (or changing the screen)")
 
 
-def screen_text(app: InboxApp) -> str:
-    """The text on the terminal, as the user reads it (toasts and dialogs included)."""
+_SVG_TEXT = re.compile(r'<text [^>]*\bx="([0-9.]+)"[^>]*clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>')
+_CELL_WIDTH = 12.2
+"""Rich's SVG export draws each cell 0.61 of its 20 px font wide."""
+
+
+def screen_text(app: App[Any]) -> str:
+    """The text on the terminal, as the user reads it (toasts and dialogs included).
+
+    Read from ``App.export_screenshot``, the public way to see the screen: each run of text in the
+    SVG names its line, and its x is its column."""
     width, height = app.size
-    console = Console(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system="truecolor",
-        record=True,
-        legacy_windows=False,
-    )
-    # The same composition App.export_screenshot renders, as text rather than SVG.
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text(styles=False)
+    cells = [[" "] * width for _ in range(height)]
+    for x, line, text in _SVG_TEXT.findall(app.export_screenshot()):
+        row, column = int(line), round(float(x) / _CELL_WIDTH)
+        for character in html.unescape(text).replace("\xa0", " "):
+            if row < height and column < width:
+                cells[row][column] = character
+                for extra in range(1, cell_len(character)):
+                    if column + extra < width:
+                        cells[row][column + extra] = ""
+            column += max(1, cell_len(character))
+    return "\n".join("".join(line).rstrip() for line in cells) + "\n"
 
 
 def text_in(app: InboxApp, region: Region) -> str:
@@ -124,12 +133,12 @@ def toasts(app: InboxApp) -> str:
 
 def rows(app: InboxApp) -> list[str]:
     """The visible rows of the list on screen, as text."""
-    notification_list = app.current_list
+    notification_list = app.main.current_list
     height = notification_list.scrollable_content_region.height
     lines = (notification_list.render_line(y).text.rstrip() for y in range(height))
     return [line for line in lines if line.strip()]
 
 
 def cursor_subject(app: InboxApp) -> str | None:
-    current = app.current_list.current
+    current = app.main.current_list.current
     return current.subject if current is not None else None

@@ -58,8 +58,8 @@ async def test_archive_three_then_undo(backend, server):
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
-        first_three = [app.current_list.cache.get(row) for row in range(3)]
-        fourth = app.current_list.cache.get(3)
+        first_three = [app.main.current_list.cache.get(row) for row in range(3)]
+        fourth = app.main.current_list.cache.get(3)
         await pilot.press("space", "space", "space")
         assert "3 selected" in screen_text(app)
         await pilot.press("a")
@@ -83,21 +83,21 @@ async def test_archive_in_archived_moves_back_to_the_inbox(backend, server):
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)
-        moved = app.current_list.current
+        moved = app.main.current_list.current
         await pilot.press("a")
         await settle(pilot)
         assert (await server.get(moved.id)).status == INBOX
         assert "Moved to the inbox: 1 notification. Press u to undo." in toasts(app)
         await pilot.press("1")
         await settle(pilot)
-        assert moved.id in {n.id for n in app.current_list.cache.loaded()}
+        assert moved.id in {n.id for n in app.main.current_list.cache.loaded()}
 
 
 async def test_select_fifty_and_delete_after_confirming(backend, server):
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
-        chosen = [app.current_list.cache.get(row).id for row in range(50)]
+        chosen = [app.main.current_list.cache.get(row).id for row in range(50)]
         await pilot.press(*["space"] * 50)
         await pilot.press("d")
         await pilot.pause()
@@ -108,14 +108,14 @@ async def test_select_fifty_and_delete_after_confirming(backend, server):
         remaining = await server.list_notifications(Query(filter={"id": {"_in": chosen}}, limit=-1))
         assert remaining.items == []
         assert "Deleted 50 notifications." in toasts(app)
-        assert not set(chosen) & {n.id for n in app.current_list.cache.loaded()}
+        assert not set(chosen) & {n.id for n in app.main.current_list.cache.loaded()}
 
 
 async def test_cancelling_the_delete_keeps_the_notification(backend, server):
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
-        current = app.current_list.current
+        current = app.main.current_list.current
         await pilot.press("delete")
         await pilot.pause()
         text = screen_text(app)
@@ -135,14 +135,14 @@ async def test_star_selects_the_loaded_then_offers_all_and_archives_all(tmp_path
     async with run(app, messages=messages) as pilot:
         await settle(pilot)
         await pilot.press("asterisk")
-        loaded = len(app.current_list.selected)
+        loaded = len(app.main.current_list.selected)
         assert loaded < inbox
         assert f"Selected the {loaded} loaded. Press * again to select all {inbox:,}." in toasts(app)
         await pilot.press("asterisk")
         assert f"All {inbox:,} selected" in screen_text(app)
         await pilot.press("a")
         await pilot.pause()
-        assert app.current_list.row_count == 0
+        assert app.main.current_list.row_count == 0
         await settle(pilot)
         assert (await backend.list_notifications(Query(mine=True, filter=INBOX_TAB, limit=1))).filter_count == 0
         assert f"Archived {inbox:,} notifications. Press u to undo." in toasts(app)
@@ -161,9 +161,9 @@ async def test_escape_clears_the_selection(backend):
     async with run(app) as pilot:
         await settle(pilot)
         await pilot.press("space", "space")
-        assert len(app.current_list.selected) == 2
+        assert len(app.main.current_list.selected) == 2
         await pilot.press("escape")
-        assert app.current_list.selected == set()
+        assert app.main.current_list.selected == set()
         assert "selected" not in screen_text(app)
 
 
@@ -195,7 +195,7 @@ async def test_a_failed_refresh_keeps_what_is_on_screen(tmp_path):
         backend.down = False
         await pilot.press("f5", "j")
         await settle(pilot)
-        assert app.current_list.cursor == 1
+        assert app.main.current_list.cursor == 1
     await backend.aclose()
 
 
@@ -215,7 +215,7 @@ async def test_a_refused_archive_puts_the_rows_back_and_says_why(tmp_path):
         await pilot.press("j", "space", "space", "a")
         await settle(pilot)
         assert rows(app) == [before[0], *(line.replace("  ", "● ", 1) for line in before[1:3]), *before[3:]]
-        assert app.current_list.cursor == 3, "the cursor is back on the row it was on"
+        assert app.main.current_list.cursor == 3, "the cursor is back on the row it was on"
         assert (
             "Could not archive; nothing was lost, the rows are back: You don't have permission to access "
             "this. (failed keys: 298, 299)"
@@ -253,7 +253,7 @@ async def test_reply_to_a_system_notification_explains(backend):
     async with run(app) as pilot:
         await settle(pilot)
         system_row = next(
-            row for row in range(app.current_list.row_count) if app.current_list.cache.get(row).sender is None
+            row for row in range(app.main.current_list.row_count) if app.main.current_list.cache.get(row).sender is None
         )
         await pilot.press(*["j"] * system_row)
         await pilot.press("r")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from textual import events
+from textual.widgets import Markdown
 
 from app.config import Settings
+from app.embedded import EmbeddedBackend
+from app.message import to_markdown
 from app.models import ARCHIVED, INBOX, NotificationDraft, Query
-from app.ui.widgets.preview import Preview
+from app.ui.widgets.preview import SETTLE_DELAY, Preview
 from tests.ui.support import (
     MENTION_SUBJECT,
     CountingBackend,
@@ -56,16 +59,16 @@ async def test_j_k_and_arrows_move_and_the_preview_follows(backend):
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
-        second = app.current_list.cache.get(1)
+        second = app.main.current_list.cache.get(1)
         await pilot.press("j")
         await settle(pilot)
-        assert app.current_list.cursor == 1
+        assert app.main.current_list.cursor == 1
         assert app.query_one(Preview).notification == second
         assert second.subject in screen_text(app).split("▏")[1]
         await pilot.press("down", "down", "up")
-        assert app.current_list.cursor == 2
+        assert app.main.current_list.cursor == 1
         await pilot.press("k", "k", "k")
-        assert app.current_list.cursor == 0
+        assert app.main.current_list.cursor == 0
         assert cursor_subject(app) == MENTION_SUBJECT
 
 
@@ -81,16 +84,16 @@ async def test_g_G_and_page_keys(backend):
         await settle(pilot)
         await pilot.press("G")
         await settle(pilot)
-        assert app.current_list.cursor == inbox - 1
-        assert app.current_list.current == oldest
+        assert app.main.current_list.cursor == inbox - 1
+        assert app.main.current_list.current == oldest
         assert f"{inbox}/{inbox}" in screen_text(app)
         await pilot.press("g")
-        assert app.current_list.cursor == 0
+        assert app.main.current_list.cursor == 0
         await pilot.press("pagedown")
-        page = app.current_list.page_height()
-        assert app.current_list.cursor == page
+        page = app.main.current_list.page_height()
+        assert app.main.current_list.cursor == page
         await pilot.press("pageup")
-        assert app.current_list.cursor == 0
+        assert app.main.current_list.cursor == 0
 
 
 async def test_tab_1_and_2_switch_between_inbox_and_archived(backend):
@@ -100,16 +103,16 @@ async def test_tab_1_and_2_switch_between_inbox_and_archived(backend):
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)
-        assert app.tab == ARCHIVED
+        assert app.main.tab == ARCHIVED
         assert cursor_subject(app) == archived_newest.subject
-        assert all(item.status == ARCHIVED for item in app.current_list.cache.loaded())
+        assert all(item.status == ARCHIVED for item in app.main.current_list.cache.loaded())
         assert "To inbox" in screen_text(app).splitlines()[-1]
         await pilot.press("1")
-        assert app.tab == INBOX and cursor_subject(app) == MENTION_SUBJECT
+        assert app.main.tab == INBOX and cursor_subject(app) == MENTION_SUBJECT
         await pilot.press("tab")
-        assert app.tab == ARCHIVED
+        assert app.main.tab == ARCHIVED
         await pilot.press("tab")
-        assert app.tab == INBOX
+        assert app.main.tab == INBOX
 
 
 async def test_a_key_right_after_switching_acts_on_the_new_tab(backend):
@@ -118,7 +121,7 @@ async def test_a_key_right_after_switching_acts_on_the_new_tab(backend):
         await settle(pilot)
         await pilot.press("2", "d")
         assert app.screen.detail is not None
-        archived_subject = app.list_of(ARCHIVED).current.subject
+        archived_subject = app.main.list_of(ARCHIVED).current.subject
         assert archived_subject in screen_text(app)
 
 
@@ -127,13 +130,13 @@ async def test_clicking_a_row_and_a_tab(backend):
     async with run(app) as pilot:
         await settle(pilot)
         await pilot.click("#inbox-list", offset=(10, 4))
-        assert app.current_list.cursor == 4
+        assert app.main.current_list.cursor == 4
         await pilot.click("#inbox-list", offset=(0, 5))
-        assert app.current_list.cursor == 5
-        assert app.current_list.selected == {app.current_list.current.id}
+        assert app.main.current_list.cursor == 5
+        assert app.main.current_list.selected == {app.main.current_list.current.id}
         await pilot.click("#tabs Tab#archived")
         await settle(pilot)
-        assert app.tab == ARCHIVED
+        assert app.main.tab == ARCHIVED
 
 
 async def test_mouse_wheel_scrolls_the_list(backend):
@@ -141,13 +144,13 @@ async def test_mouse_wheel_scrolls_the_list(backend):
     async with run(app) as pilot:
         await settle(pilot)
         top = rows(app)[0]
-        notification_list = app.current_list
+        notification_list = app.main.current_list
         for _ in range(5):
             notification_list.post_message(
                 events.MouseScrollDown(notification_list, 10, 5, 0, 1, 0, False, False, False)
             )
         await pilot.pause()
-        assert app.current_list.scroll_y > 0
+        assert app.main.current_list.scroll_y > 0
         assert rows(app)[0] != top
 
 
@@ -158,7 +161,7 @@ async def test_enter_reads_in_the_preview_and_escape_returns(backend):
         await pilot.press("enter")
         assert app.focused is app.query_one(Preview)
         await pilot.press("escape")
-        assert app.focused is app.current_list
+        assert app.focused is app.main.current_list
 
 
 async def test_s_sorts_oldest_first_and_back(backend):
@@ -172,7 +175,7 @@ async def test_s_sorts_oldest_first_and_back(backend):
         await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        assert cursor_subject(app) == oldest.subject and app.current_list.current.id == oldest.id
+        assert cursor_subject(app) == oldest.subject and app.main.current_list.current.id == oldest.id
         assert "Oldest first" in screen_text(app)
         await pilot.press("s")
         await settle(pilot)
@@ -187,12 +190,12 @@ async def test_search_finds_on_the_server_and_escape_clears(backend):
         await pilot.press("slash")
         await pilot.press(*"Low stock", "enter")
         await settle(pilot)
-        assert app.current_list.row_count == expected > 0
+        assert app.main.current_list.row_count == expected > 0
         assert all("Low stock" in line for line in rows(app))
         assert f"Search “Low stock”: {expected} matches" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
-        assert app.search_text == ""
+        assert app.main.search_text == ""
         assert cursor_subject(app) == MENTION_SUBJECT
 
 
@@ -219,7 +222,7 @@ async def test_G_on_a_thousand_loads_only_the_last_pages(tmp_path):
         await settle(pilot)
         await pilot.press("G")
         await settle(pilot)
-        assert app.current_list.current == oldest
+        assert app.main.current_list.current == oldest
         assert oldest.subject in rows(app)[-1]
         pages = sorted(
             {
@@ -250,10 +253,10 @@ async def test_keymap_from_settings_rebinds_keys(backend):
     async with run(app) as pilot:
         await settle(pilot)
         await pilot.press("n")
-        assert app.current_list.cursor == 1
+        assert app.main.current_list.cursor == 1
         await pilot.press("j")
-        assert app.current_list.cursor == 1
-        archived = app.current_list.current
+        assert app.main.current_list.cursor == 1
+        archived = app.main.current_list.current
         await pilot.press("e")
         await settle(pilot)
         assert (await backend.get(archived.id)).status == ARCHIVED
@@ -262,24 +265,11 @@ async def test_keymap_from_settings_rebinds_keys(backend):
         assert "e             Archive the selection" in screen_text(app)
 
 
-async def test_help_shows_every_key(backend):
-    app = inbox_app(backend)
-    async with run(app) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        text = screen_text(app)
-        for line in ("j/↓", "Delete the selection", "Undo the last archive", "Search subjects", "^r/f5"):
-            assert line in text
-        await pilot.press("escape")
-        assert not app.screen.is_modal
-
-
 async def test_command_palette_runs_an_action(backend):
     app = inbox_app(backend)
     async with run(app) as pilot:
         await settle(pilot)
-        first = app.current_list.current
+        first = app.main.current_list.current
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Archive")
@@ -307,7 +297,7 @@ async def test_an_unknown_theme_is_reported_and_the_default_kept(backend):
 async def test_the_inbox_count_follows_the_server_without_a_refresh(backend):
     before = await server_count(backend, filter={"status": {"_neq": ARCHIVED}})
     app = inbox_app(backend)
-    app.count_check_seconds = 0.1
+    app.main.count_check_seconds = 0.1
     me = await backend.me()
     async with run(app) as pilot:
 
@@ -321,3 +311,33 @@ async def test_the_inbox_count_follows_the_server_without_a_refresh(backend):
         await wait_for_text(f"Inbox {before}")
         await backend.create(NotificationDraft(recipient=me.id, subject="Arrived from elsewhere"))
         await wait_for_text(f"Inbox {before + 1}")
+
+
+async def test_moving_while_a_long_message_is_laid_out_leaves_the_app_answering(tmp_path):
+    """A move used to cancel the preview's worker while it awaited ``Markdown.update`` — and
+    cancelling a task that awaits a widget's removal cancels the removal Textual's own loop awaits
+    too, which then stopped silently: the app took no more keys (under load, the suite's 30 s
+    WaitForScreenTimeout). Moves here land while a long message's blocks are being replaced."""
+    backend = EmbeddedBackend(tmp_path / "inbox.sqlite3", seed=0)
+    me = (await backend.me()).id
+    long_message = "\n\n".join(
+        f"Paragraph {n} with *emphasis* and a [link](https://example.com/{n})." for n in range(600)
+    )
+    await backend.create_many(
+        [NotificationDraft(recipient=me, subject=f"Long {n}", message=long_message) for n in range(4)]
+    )
+    app = inbox_app(backend)
+    async with run(app) as pilot:
+        await settle(pilot)
+        preview = app.main.query_one(Preview)
+        for step in range(20):
+            await pilot.press("jk"[step % 2])
+            # The layout begins after SETTLE_DELAY; the next key lands at a different point of it each time.
+            await pilot.pause(SETTLE_DELAY + step * 0.008)
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.main.current_list.cursor == 1
+        assert preview.notification == app.main.current_list.current
+        assert preview.query_one("#preview-body", Markdown).source == to_markdown(long_message)
+    await backend.aclose()

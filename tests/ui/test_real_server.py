@@ -59,7 +59,7 @@ async def test_admin_moves_switches_tabs_archives_three_and_undoes(directus, adm
         await settle(pilot)
         assert f"· {directus.url.split('://')[1]}" in screen_text(app)
         await search(pilot, marker)
-        assert app.current_list.row_count == 5
+        assert app.main.current_list.row_count == 5
         assert [line.split(marker)[1][:8] for line in rows(app)] == [f" note {n.subject[-2:]}" for n in newest_first]
         await pilot.press("j")
         assert app.query_one(Preview).notification.id == newest_first[1].id
@@ -71,14 +71,14 @@ async def test_admin_moves_switches_tabs_archives_three_and_undoes(directus, adm
         archived = [n.id for n in newest_first[:3]]
         assert [(await admin.get(key)).status for key in archived] == [ARCHIVED] * 3
         assert [(await admin.get(n.id)).status for n in newest_first[3:]] == [INBOX] * 2
-        assert app.current_list.row_count == 2
+        assert app.main.current_list.row_count == 2
         await pilot.press("2")
         await settle(pilot)
-        assert sorted(n.id for n in app.current_list.cache.loaded()) == sorted(archived)
+        assert sorted(n.id for n in app.main.current_list.cache.loaded()) == sorted(archived)
         await pilot.press("1", "u")
         await settle(pilot)
         assert [(await admin.get(n.id)).status for n in created] == [INBOX] * 5
-        assert app.current_list.row_count == 5
+        assert app.main.current_list.row_count == 5
     await app.backend.aclose()
 
 
@@ -97,7 +97,7 @@ async def test_admin_selects_fifty_and_deletes_them_after_confirming(directus, a
         await pilot.press("y")
         await settle(pilot)
         assert "Deleted 50 notifications." in toasts(app)
-        assert app.current_list.row_count == 0
+        assert app.main.current_list.row_count == 0
     left = await admin.list_notifications(Query(filter={"id": {"_in": [n.id for n in created]}}, limit=-1))
     assert left.items == []
     await app.backend.aclose()
@@ -110,8 +110,8 @@ async def test_an_ordinary_user_is_told_why_not_and_may_still_archive(directus, 
     async with run(app) as pilot:
         await settle(pilot)
         await search(pilot, marker)
-        assert app.current_list.row_count == 2
-        assert app.check_action("delete", ()) is None, "the footer shows Delete as unavailable"
+        assert app.main.current_list.row_count == 2
+        assert app.main.check_action("delete", ()) is None, "the footer shows Delete as unavailable"
         await pilot.press("d")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
@@ -127,7 +127,7 @@ async def test_an_ordinary_user_is_told_why_not_and_may_still_archive(directus, 
         assert f"Unavailable: {why_not}" in " ".join(screen_text(app).replace("█", " ").split())
         await pilot.press("escape")
 
-        target = app.current_list.current
+        target = app.main.current_list.current
         await pilot.press("a")
         await settle(pilot)
         assert (await admin.get(target.id)).status == ARCHIVED
@@ -170,3 +170,28 @@ async def test_a_refused_archive_on_the_server_rolls_back_visibly(directus, admi
     assert [(await admin.get(n.id)).status for n in created] == [INBOX] * 3
     await backend.aclose()
     await real.aclose()
+
+
+async def test_compose_from_c_to_ctrl_s_reaches_the_colleagues_inbox(directus, marker):
+    """The whole compose story inside the app: c, a recipient picked by name, a subject and a
+    message typed, ctrl+s; the colleague's inbox on the server then holds it, from the admin."""
+    app = inbox_app(RestBackend(directus.url, StaticToken(directus.admin.token)))
+    subject = f"{marker} lunch on Friday?"
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"Colin", "enter")
+        await settle(pilot)
+        await pilot.press("tab", *subject, "tab", *"Shall we try the *new* place?")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not app.screen.is_modal, "the dialog closed"
+        assert "Sent 1 notification." in toasts(app)
+    async with RestBackend(directus.url, StaticToken(directus.colleague.token)) as colleague:
+        page = await colleague.list_notifications(Query(mine=True, filter={"subject": {"_eq": subject}}))
+    assert len(page.items) == 1
+    received = page.items[0]
+    assert received.status == INBOX and received.sender_id == directus.admin.id
+    assert received.message == "Shall we try the *new* place?"
+    await app.backend.aclose()

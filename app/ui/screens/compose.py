@@ -14,13 +14,10 @@ import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -44,8 +41,11 @@ from app.errors import InboxError
 from app.message import to_markdown
 from app.models import Capabilities, Notification, User
 from app.sanitize import clean_line
+from app.ui import keys
+from app.ui.commands import KeyCommands
+from app.ui.keys import KeySection
 from app.ui.styles import style_file
-from app.ui.widgets.recipient_input import RecipientInput
+from app.ui.widgets.recipient_input import RecipientEntry, RecipientInput, RecipientSuggestions
 
 SAVE_DELAY = 0.5
 """Seconds after the last change before the draft is written to disk."""
@@ -57,76 +57,13 @@ FIELDS = ("to", "subject", "message", "collection")
 """The fields a ``ComposeError`` can name; each has an error line under it."""
 
 
-class ComposeCommands(Provider):
-    """The dialog's actions in the command palette, named as in the footer."""
-
-    def _commands(self) -> list[tuple[str, str, str]]:
-        screen = self.screen
-        if not isinstance(screen, ComposeScreen):
-            return []
-        return [
-            (f"Compose: {binding.description}", binding.tooltip, binding.action)
-            for binding in screen.BINDINGS
-            if isinstance(binding, Binding) and screen.check_action(binding.action, ())
-        ]
-
-    async def discover(self) -> Hits:
-        for name, help_text, action in self._commands():
-            yield DiscoveryHit(name, partial(self.screen.run_action, action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, action in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self.screen.run_action, action), help=help_text)
-
-
 class ComposeScreen(ModalScreen[list[Notification] | None]):
     """Write and send a notification; dismisses with the notifications created, or ``None``."""
 
     CSS_PATH = style_file("compose.tcss")
-    COMMANDS = {ComposeCommands}
+    COMMANDS = {KeyCommands}
 
-    BINDINGS = [
-        Binding(
-            "escape",
-            "cancel",
-            "Close",
-            id="compose-cancel",
-            tooltip="Close the dialog; what you typed stays saved as a draft.",
-        ),
-        Binding(
-            "ctrl+s",
-            "send",
-            "Send",
-            id="compose-send",
-            priority=True,
-            tooltip="Send one notification to each recipient.",
-        ),
-        Binding(
-            "ctrl+e",
-            "edit_in_editor",
-            "Editor",
-            id="compose-editor",
-            priority=True,
-            tooltip="Edit the message in $VISUAL or $EDITOR.",
-        ),
-        Binding(
-            "f2,ctrl+t",
-            "toggle_preview",
-            "Preview",
-            id="compose-preview",
-            tooltip="Show the message as the recipient will see it, or go back to editing.",
-        ),
-        Binding(
-            "ctrl+r",
-            "discard_draft",
-            "Discard draft",
-            id="compose-discard-draft",
-            tooltip="Throw away what you typed and start over (asks first).",
-        ),
-    ]
+    BINDINGS = keys.COMPOSE
 
     @dataclass
     class Sent(Message):
@@ -239,6 +176,21 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (self.denied and action in FORM_ACTIONS)
+
+    def key_sections(self) -> list[KeySection]:
+        sections = [KeySection("Compose", self, keys.COMPOSE)]
+        if not self.denied:
+            sections.append(KeySection("In the To field", self.query_one(RecipientEntry), keys.RECIPIENT_ENTRY))
+            sections.append(KeySection("In the suggestions", self.query_one(RecipientSuggestions), keys.SUGGESTIONS))
+        return sections
+
+    def unavailable_reason(self, action: str) -> str | None:
+        if self.denied and action in FORM_ACTIONS:
+            return self.denied
+        suggested = self.denied is None and self.query_one(RecipientInput).suggestions_open()
+        if action in ("suggestions", "close_suggestions", "back") and not suggested:
+            return "No users are suggested: type part of a name or e-mail in the To field first."
+        return None
 
     # --- filling the form: a saved draft, a reply, or nothing -------------------------------------
     @work(exclusive=True, group="compose-sender")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from app.ui import keys
+from app.ui.keys import KeySection
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -15,10 +17,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     Cancel has the focus, so a stray enter does not destroy anything."""
 
-    BINDINGS = [
-        Binding("y", "confirm", "Yes", id="confirm-yes"),
-        Binding("n,escape", "cancel", "No", id="confirm-no"),
-    ]
+    BINDINGS = keys.CONFIRM
 
     def __init__(self, question: str, *, detail: Content | None = None, confirm_label: str = "Delete") -> None:
         super().__init__()
@@ -34,6 +33,12 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button(Content(f"{self.confirm_label} (y)"), variant="error", id="confirm")
                 yield Button(Content("Cancel (n)"), id="cancel")
+
+    def key_sections(self) -> list[KeySection]:
+        return [KeySection("This question", self, keys.CONFIRM)]
+
+    def unavailable_reason(self, action: str) -> str | None:
+        return None
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

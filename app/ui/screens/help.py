@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from app.ui import keys
+from app.ui.keys import KeySection
 
 KEYS_WIDTH = 12
 
 
 @dataclass(frozen=True)
 class HelpLine:
+    section: str
+    """The heading it goes under (the screen or widget whose key it is)."""
     keys: str
     """The keys as the user types them now (after their keymap)."""
     text: str
@@ -26,7 +31,7 @@ class HelpLine:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help-close")]
+    BINDINGS = keys.HELP
 
     def __init__(self, lines: list[HelpLine]) -> None:
         super().__init__()
@@ -40,19 +45,32 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-keys"):
                 yield Static(help_content(self.lines))
 
+    def key_sections(self) -> list[KeySection]:
+        return [KeySection("Help", self, keys.HELP)]
+
+    def unavailable_reason(self, action: str) -> str | None:
+        return None
+
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-def help_content(lines: list[HelpLine]) -> Table:
-    """Keys on the left, what they do on the right (wrapped under itself). Every cell is a ``Text``,
-    never a markup string."""
-    table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True, min_width=KEYS_WIDTH, style="bold")
-    table.add_column(ratio=1)
+def help_content(lines: list[HelpLine]) -> Group:
+    """Under each section's heading, keys on the left and what they do on the right (wrapped under
+    itself). Every cell is a ``Text``, never a markup string."""
+    parts: list[Text | Table] = []
+    table: Table | None = None
+    section = None
     for line in lines:
+        if table is None or line.section != section:
+            section = line.section
+            parts.append(Text(("\n" if parts else "") + section, style="bold underline"))
+            table = Table.grid(padding=(0, 2))
+            table.add_column(no_wrap=True, min_width=KEYS_WIDTH, style="bold")
+            table.add_column(ratio=1)
+            parts.append(table)
         text = Text(line.text)
         if line.unavailable:
             text.append(f"\nUnavailable: {line.unavailable}", style="italic")
         table.add_row(Text(line.keys), text)
-    return table
+    return Group(*parts)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -26,8 +28,13 @@ from textual.strip import Strip
 from app.models import ARCHIVED, INBOX, Notification
 from app.sanitize import clean_line
 from app.timefmt import relative_time
+from app.ui import keys
 from app.ui.page_cache import PageCache, Removal
 from app.ui.user_names import UserNames
+from app.ui.widgets.tabs import TAB_TITLES
+
+if TYPE_CHECKING:
+    from app.ui.app import InboxApp
 
 PREFETCH_ROWS = 25
 """Load the next page when the cursor or the view comes this close to rows not loaded yet."""
@@ -41,8 +48,9 @@ GAP = " "
 class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
     """One tab's notifications, newest first (or oldest), with a cursor and a selection.
 
-    It inherits no scrolling keys: the arrows, page keys, home and end move the cursor (the app's
-    bindings), and the view follows."""
+    It inherits no scrolling keys: its own (``keys.LIST``) move the cursor, and the view follows."""
+
+    BINDINGS = keys.LIST
 
     COMPONENT_CLASSES = {
         "notification-list--cursor",
@@ -54,27 +62,24 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         "notification-list--message",
     }
 
+    @dataclass
     class PagesNeeded(Message):
         """Rows near the view or the cursor are on pages that are not loaded."""
 
-        def __init__(self, notification_list: NotificationList, pages: set[int], generation: int) -> None:
-            super().__init__()
-            self.notification_list = notification_list
-            self.pages = pages
-            self.generation = generation
+        notification_list: NotificationList
+        pages: set[int]
+        generation: int
 
+    @dataclass
     class CursorMoved(Message):
         """The notification under the cursor changed (``None``: no row, or not loaded yet)."""
 
-        def __init__(self, notification_list: NotificationList, notification: Notification | None) -> None:
-            super().__init__()
-            self.notification_list = notification_list
-            self.notification = notification
+        notification_list: NotificationList
+        notification: Notification | None
 
+    @dataclass
     class SelectionChanged(Message):
-        def __init__(self, notification_list: NotificationList) -> None:
-            super().__init__()
-            self.notification_list = notification_list
+        notification_list: NotificationList
 
     def __init__(
         self,
@@ -105,7 +110,9 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.problem: str | None = None
         """Why the list could not be loaded, shown in place of the rows."""
         self.empty_text = empty_text
-        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self.search = ""
+        """The search the rows match ("" for none), for what the list says about itself."""
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._reported: Notification | None = None
 
     # --- what the rest of the app reads --------------------------------------------------------
@@ -406,6 +413,44 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.move_cursor(row)
         if offset.x < len(MARK_NONE):
             self.toggle(row)
+
+    # --- the keys (keys.LIST) ----------------------------------------------------------------------
+    def action_cursor_down(self) -> None:
+        self.move_cursor_by(1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor_by(-1)
+
+    def action_cursor_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        self.move_cursor(self.row_count - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor_by(self.page_height())
+
+    def action_page_up(self) -> None:
+        self.move_cursor_by(-self.page_height())
+
+    def action_toggle_selection(self) -> None:
+        if self.toggle():
+            self.move_cursor_by(1)
+
+    def action_select_all(self) -> None:
+        total = self.row_count
+        matching = " matching the search" if self.search else ""
+        if self.everything_loaded_is_selected and total > len(self.selected):
+            self.select_all_matching()
+            self.notify(f"Selected all {total:,} in {TAB_TITLES[self.tab]}{matching}.", markup=False)
+            return
+        selected = self.select_loaded()
+        if total > selected:
+            again = cast("InboxApp", self.app).key_for("select-all")
+            self.notify(
+                f"Selected the {selected:,} loaded. Press {again} again to select all {total:,}{matching}.",
+                markup=False,
+            )
 
     # --- selection --------------------------------------------------------------------------------
     def toggle(self, row: int | None = None) -> bool:

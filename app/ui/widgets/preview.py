@@ -7,20 +7,19 @@ are handed to the app (``LinkClicked``) rather than opened blindly.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import tzinfo
 
-from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Markdown, Static
 
 from app.message import to_markdown
 from app.models import ARCHIVED, INBOX, Notification, UserRef
 from app.sanitize import clean_line
 from app.timefmt import local_time
+from app.ui import keys
 from app.ui.user_names import UserNames
 
 LABEL_WIDTH = 6
@@ -31,10 +30,7 @@ SETTLE_DELAY = 0.05
 class Preview(VerticalScroll, can_focus=True):
     """The notification under the cursor. Focus it (enter) to scroll a long message."""
 
-    BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False),
-        Binding("k", "scroll_up", "Scroll up", show=False),
-    ]
+    BINDINGS = keys.PREVIEW
 
     def __init__(self, *, names: UserNames, tz: tzinfo | None, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -44,6 +40,8 @@ class Preview(VerticalScroll, can_focus=True):
         self._item_url: str | None = None
         self._no_link_reason = ""
         self._markdown: str | None = None
+        self._empty_text = "Nothing to show."
+        self._settle: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Nothing to show."), id="preview-header")
@@ -60,7 +58,13 @@ class Preview(VerticalScroll, can_focus=True):
         self.notification = notification
         self._item_url = item_url
         self._no_link_reason = no_link_reason
-        self._draw(notification, empty_text)
+        self._empty_text = empty_text
+        # Header and message change the preview's layout, which costs far more than moving the
+        # cursor: while the cursor runs down the list (a held j), each move restarts the timer, and
+        # only where the cursor stops is drawn.
+        if self._settle is not None:
+            self._settle.stop()
+        self._settle = self.set_timer(SETTLE_DELAY, self._draw)
 
     def refresh_names(self) -> None:
         """Draw the header again (also when names for its user ids were learnt)."""
@@ -75,21 +79,20 @@ class Preview(VerticalScroll, can_focus=True):
                 )
             )
 
-    @work(exclusive=True, group="preview")
-    async def _draw(self, notification: Notification | None, empty_text: str) -> None:
-        # Header and message change the preview's layout, which costs far more than moving the
-        # cursor: while the cursor runs down the list (a held j), each move cancels this worker
-        # (exclusive) before it gets that far, and only where the cursor stops is drawn.
-        await asyncio.sleep(SETTLE_DELAY)
+    def _draw(self) -> None:
+        notification = self.notification
         if notification is None:
-            self.query_one("#preview-header", Static).update(Content(empty_text))
+            self.query_one("#preview-header", Static).update(Content(self._empty_text))
             markdown = ""
         else:
             self.refresh_names()
             markdown = to_markdown(notification.message) or "*No message.*"
         if markdown != self._markdown:
             self._markdown = markdown
-            await self.query_one("#preview-body", Markdown).update(markdown)
+            # Not awaited, and not in a worker: an update cancelled half-way through its mounting
+            # (as an exclusive worker would be by the next move) left blocks whose messages were
+            # never processed, and the app waited on them forever.
+            self.query_one("#preview-body", Markdown).update(markdown)
         self.scroll_home(animate=False)
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -27,6 +26,7 @@ from app.drafts import DraftRecipient
 from app.errors import InboxError
 from app.models import User
 from app.sanitize import clean_line
+from app.ui import keys
 
 SEARCH_DELAY = 0.25
 """Seconds after the last key before the server is asked for matching users."""
@@ -44,23 +44,7 @@ class RecipientEntry(Input):
     """The text part of the To field: ``down`` moves into the suggestions, and backspace in an
     empty field removes the last recipient."""
 
-    BINDINGS = [
-        Binding(
-            "down",
-            "suggestions",
-            "Suggestions",
-            id="compose-suggestions",
-            tooltip="Move into the suggested users; enter takes one.",
-        ),
-        Binding("escape", "close_suggestions", "Close suggestions", show=False, id="compose-close-suggestions"),
-        Binding(
-            "backspace",
-            "delete_left_or_recipient",
-            "Delete left, or the last recipient",
-            show=False,
-            id="compose-remove-recipient",
-        ),
-    ]
+    BINDINGS = keys.RECIPIENT_ENTRY
 
     class RemoveLast(Message):
         """Backspace was pressed with nothing left to delete."""
@@ -94,9 +78,7 @@ class RecipientEntry(Input):
 class RecipientSuggestions(OptionList):
     """The users matching what is typed; escape goes back to typing."""
 
-    BINDINGS = [
-        Binding("escape", "back", "Back to typing", id="compose-suggestions-back"),
-    ]
+    BINDINGS = keys.SUGGESTIONS
 
     class Back(Message):
         """The user left the suggestions without taking one."""
@@ -128,12 +110,11 @@ class RecipientInput(Vertical, can_focus=False):
         text: str
         users: list[User]
 
+    @dataclass
     class Problem(Message):
         """Something the user typed is not a recipient; ``problem`` says why (``None``: it is fine now)."""
 
-        def __init__(self, problem: str | None) -> None:
-            super().__init__()
-            self.problem = problem
+        problem: str | None
 
     def __init__(self, backend: InboxBackend, *, id: str | None = None) -> None:
         super().__init__(id=id)

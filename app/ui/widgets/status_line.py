@@ -13,9 +13,15 @@ class StatusLine(Horizontal):
         yield Static(id="status-text")
         yield ProgressBar(id="status-progress", show_eta=False)
 
-    def show(self, text: Content) -> None:
+    def show(self, parts: list[Content | str | tuple[str, str]]) -> None:
+        """The parts side by side, with a dot between each two."""
+        pieces: list[Content | str | tuple[str, str]] = []
+        for part in parts:
+            if pieces:
+                pieces.append(("  ·  ", "$text-muted"))
+            pieces.append(part)
         # One line of fixed size: no need to lay the screen out again (this runs on every move).
-        self.query_one("#status-text", Static).update(text, layout=False)
+        self.query_one("#status-text", Static).update(Content.assemble(*pieces), layout=False)
 
     def show_progress(self, done: int, total: int) -> None:
         bar = self.query_one("#status-progress", ProgressBar)

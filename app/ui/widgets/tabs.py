@@ -26,4 +26,6 @@ class FolderTabs(Tabs, can_focus=False):
 
     def set_count(self, tab: str, count: int | None) -> None:
         shown = "…" if count is None else f"{count:,}"
-        self.get_tab(tab).label = f"{TAB_TITLES[tab]} {shown}"
+        folder_tab = self.get_tab(tab)
+        if folder_tab is not None:
+            folder_tab.label = f"{TAB_TITLES[tab]} {shown}"

@@ -1,0 +1,170 @@
+"""Keeping the main view in step with the server: who the user is, pages, counts and names.
+
+Each load runs in a worker of the main view and reports a ``LoadReport`` (``app.ui.messages``),
+which the view hands back to ``Loader.handle``. The lists ask for pages themselves
+(``NotificationList.PagesNeeded``) when the view or the cursor comes near rows not loaded yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from app.errors import InboxError
+from app.models import ARCHIVED, INBOX, Notification
+from app.sanitize import clean_line
+from app.ui.messages import (
+    CountsChanged,
+    ListReloaded,
+    ListReloadFailed,
+    LoadReport,
+    PageLoaded,
+    PageLoadFailed,
+    SessionFailed,
+    SessionStarted,
+    UsersResolved,
+)
+from app.ui.widgets.header import InboxHeader
+from app.ui.widgets.preview import Preview
+
+if TYPE_CHECKING:
+    from app.ui.screens.main import MainScreen
+
+
+class Loader:
+    """Starts the main view's loads and applies what they report."""
+
+    def __init__(self, view: MainScreen) -> None:
+        self.view = view
+
+    # --- starting ---------------------------------------------------------------------------------
+    def load_session(self) -> None:
+        self.view.run_worker(self._session(), group="session", exclusive=True)
+
+    async def _session(self) -> None:
+        try:
+            me = await self.view.backend.me()
+            capabilities = await self.view.backend.capabilities()
+        except InboxError as error:
+            self.view.post_message(SessionFailed(error))
+            return
+        self.view.post_message(SessionStarted(me, capabilities))
+
+    def load_counts(self) -> None:
+        self.view.run_worker(self._counts(), group="counts", exclusive=True)
+
+    def counting(self) -> bool:
+        return any(worker.group == "counts" and not worker.is_finished for worker in self.view.workers)
+
+    async def _counts(self) -> None:
+        counts: list[int] = []
+        try:
+            for tab in (INBOX, ARCHIVED):
+                query = self.view.query_for(tab, search=None, limit=1, fields=("id",))
+                counts.append((await self.view.backend.list_notifications(query)).filter_count)
+        except InboxError:
+            # The lists' own loads fail too and say so; the tabs keep the counts they show.
+            return
+        self.view.post_message(CountsChanged(*counts))
+
+    def load_pages(self, tab: str, generation: int, pages: set[int]) -> None:
+        # Exclusive per tab: a jump (G) cancels the load of pages the user has moved away from.
+        self.view.run_worker(self._pages(tab, generation, sorted(pages)), group=f"pages-{tab}", exclusive=True)
+
+    async def _pages(self, tab: str, generation: int, pages: list[int]) -> None:
+        for page in pages:
+            try:
+                result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
+            except InboxError as error:
+                self.view.post_message(PageLoadFailed(tab, generation, error))
+                return
+            self.view.post_message(PageLoaded(tab, generation, page, result.items, result.filter_count))
+
+    def reload(self, tab: str) -> None:
+        """Fetch again what a list shows, keeping it on screen until the new pages are in."""
+        notification_list = self.view.list_of(tab)
+        if notification_list.mutations:
+            return  # it reloads when its own change is over
+        generation, pages = notification_list.begin_reload()
+        self.view.run_worker(self._reload(tab, generation, sorted(pages)), group=f"reload-{tab}", exclusive=True)
+
+    async def _reload(self, tab: str, generation: int, pages: list[int]) -> None:
+        fetched: dict[int, list[Notification]] = {}
+        filter_count = 0
+        try:
+            for page in pages:
+                result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
+                fetched[page] = result.items
+                filter_count = result.filter_count
+        except InboxError as error:
+            self.view.post_message(ListReloadFailed(tab, generation, error))
+            return
+        self.view.post_message(ListReloaded(tab, generation, fetched, filter_count))
+
+    def reload_everything(self) -> None:
+        for tab in (INBOX, ARCHIVED):
+            self.reload(tab)
+        self.load_counts()
+
+    def _learn_names(self, items: Iterable[Notification]) -> None:
+        unknown = self.view.names.claim_unknown(ref for item in items for ref in (item.sender, item.recipient))
+        if unknown:
+            self.view.run_worker(self._users(unknown), group="users")
+
+    async def _users(self, ids: set[str]) -> None:
+        try:
+            users = await self.view.backend.users(ids=ids)
+        except InboxError:
+            # Names are a nicety: without them rows show short ids, as for users one may not read.
+            users = []
+        self.view.post_message(UsersResolved(ids, users))
+
+    # --- what the loads report --------------------------------------------------------------------
+    def handle(self, report: LoadReport) -> None:
+        """What a worker of this module reported (the main view passes it on)."""
+        view = self.view
+        match report:
+            case SessionStarted(me=me, capabilities=capabilities):
+                view.me, view.capabilities, view.session_error = me, capabilities, None
+                view.names.learn([me.id], [me])
+                view.query_one(InboxHeader).show(me.display_name, view.location_label())
+                view.refresh_bindings()
+            case SessionFailed(error=error):
+                view.session_error = error
+                view.query_one(InboxHeader).show("Not connected", view.location_label())
+                view.notify_error("Could not sign in", error)
+                view.refresh_bindings()
+            case CountsChanged(inbox=inbox, archived=archived):
+                view.show_counts({INBOX: inbox, ARCHIVED: archived})
+            case PageLoaded(tab=tab, generation=generation, page_number=page, items=items, filter_count=count):
+                view.list_of(tab).page_loaded(generation, page, items, count)
+                self._learn_names(items)
+                self._after_load(tab)
+            case PageLoadFailed(tab=tab, generation=generation, error=error):
+                notification_list = view.list_of(tab)
+                had_rows = notification_list.cache.known
+                notification_list.page_failed(generation, clean_line(str(error)))
+                self._after_load(tab)
+                if had_rows:
+                    # With nothing loaded the list shows the reason in place; otherwise say it here.
+                    view.notify_error("Could not load more notifications", error)
+            case ListReloaded(tab=tab, generation=generation, pages=pages, filter_count=count):
+                view.list_of(tab).reloaded(generation, pages, count)
+                for items in pages.values():
+                    self._learn_names(items)
+                self._after_load(tab)
+            case ListReloadFailed(tab=tab, generation=generation, error=error):
+                view.list_of(tab).reload_failed(generation, clean_line(str(error)))
+                self._after_load(tab)
+                if tab == view.tab:
+                    view.notify_error("Could not refresh; showing what was loaded before", error)
+            case UsersResolved(asked=asked, users=users):
+                view.names.learn(asked, users)
+                for notification_list in view.lists():
+                    notification_list.redraw()
+                view.query_one(Preview).refresh_names()
+
+    def _after_load(self, tab: str) -> None:
+        if tab == self.view.tab and self.view.current_list.row_count == 0:
+            self.view.show_preview()  # no cursor moved, but "loading" became "empty"
+        self.view.update_status()
