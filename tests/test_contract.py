@@ -28,8 +28,9 @@ from app.errors import (
 )
 from app.models import ARCHIVED, INBOX, NotificationChanges, NotificationDraft, Query
 
-BACKENDS = ("embedded", "rest", "graphql")
 TRANSPORTS = {"rest": RestBackend, "graphql": GraphQLBackend}
+BACKENDS = ("embedded", *(pytest.param(kind, marks=pytest.mark.server) for kind in TRANSPORTS))
+"""The embedded inbox, and the real server (marked: ``inbox`` asks for it only for these)."""
 
 
 @dataclass
