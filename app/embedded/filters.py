@@ -40,34 +40,16 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from app.errors import ForbiddenError, InvalidInputError
+from app.models import NOTIFICATION_FIELDS, USER_FIELDS, USER_RELATIONS, DirectusType
 
 USERS_TABLE = "users"
 ALIAS = "n"
 
-FIELD_TYPES: dict[str, str] = {
-    "id": "integer",
-    "timestamp": "timestamp",
-    "status": "string",
-    "recipient": "string",
-    "sender": "string",
-    "subject": "string",
-    "message": "text",
-    "collection": "string",
-    "item": "string",
-}
+FIELD_TYPES: dict[str, DirectusType] = {name: field.type for name, field in NOTIFICATION_FIELDS.items()}
 """The notification fields and their Directus types (as a SQLite-backed server reports them)."""
 
-NOTIFICATION_FIELDS: tuple[str, ...] = tuple(FIELD_TYPES)
-
-USER_FIELD_TYPES: dict[str, str] = {
-    "id": "uuid",
-    "first_name": "string",
-    "last_name": "string",
-    "email": "string",
-}
+USER_FIELD_TYPES: dict[str, DirectusType] = {name: field.type for name, field in USER_FIELDS.items()}
 """The user fields the embedded inbox keeps, reachable through ``recipient.`` and ``sender.``."""
-
-RELATIONS = ("recipient", "sender")
 
 SEARCH_FIELDS: tuple[str, ...] = tuple(name for name, kind in FIELD_TYPES.items() if kind in ("string", "text"))
 
@@ -94,7 +76,7 @@ _STRING_OPS = frozenset(
         "_nin",
     }
 )
-OPERATORS_FOR_TYPE: dict[str, frozenset[str]] = {
+OPERATORS_FOR_TYPE: dict[DirectusType, frozenset[str]] = {
     "string": _STRING_OPS,
     "text": _STRING_OPS,
     "uuid": frozenset({"_eq", "_neq", "_null", "_nnull", "_in", "_nin"}),
@@ -572,14 +554,14 @@ def _user_column(relation: str, user_field: str, alias: str) -> str:
     return f"(SELECT u.{user_field} FROM {USERS_TABLE} AS u WHERE u.id = {alias}.{relation})"
 
 
-def resolve_path(path: Sequence[str], alias: str = ALIAS) -> tuple[str, str]:
+def resolve_path(path: Sequence[str], alias: str = ALIAS) -> tuple[str, DirectusType]:
     """The SQL expression and Directus type of a field path; ``ForbiddenError`` when unknown."""
     name = path[0]
     if name not in FIELD_TYPES:
         raise unknown_field(name)
     if len(path) == 1:
         return f"{alias}.{name}", FIELD_TYPES[name]
-    if name not in RELATIONS:
+    if name not in USER_RELATIONS:
         raise unknown_field(path[1])
     sub = path[1]
     if sub not in USER_FIELD_TYPES or len(path) > 2:
@@ -769,7 +751,7 @@ def select_fields(requested: Sequence[str] | None) -> FieldSelection | None:
             if len(path) == 1:
                 names.add(path[0])
                 continue
-            if path[0] not in RELATIONS:
+            if path[0] not in USER_RELATIONS:
                 continue  # Directus ignores a sub-field of a plain field ("status.x")
             sub = path[1]
             if len(path) > 2 or (sub != "*" and sub not in USER_FIELD_TYPES):

@@ -24,7 +24,7 @@ from app.embedded.filters import (
     select_fields,
     timestamp_value,
 )
-from app.embedded.store import SCHEMA
+from app.embedded.schema import SCHEMA
 from app.errors import ForbiddenError, InvalidInputError
 
 ME = "6c318a77-3ee6-4481-af99-20c8e291d9ef"

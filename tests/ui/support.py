@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from app.config import Settings
 from app.embedded import EmbeddedBackend
 from app.embedded import seed as demo
-from app.embedded.store import SCHEMA
+from app.embedded.schema import SCHEMA
 from app.models import Page, Query
 from app.ui.app import InboxApp
 
