@@ -26,7 +26,6 @@ from functools import lru_cache
 from typing import Any
 
 from bs4 import Tag
-
 from markdown_it import MarkdownIt
 from markdown_it.common.html_re import attribute
 from markdown_it.common.utils import normalizeReference

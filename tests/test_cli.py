@@ -15,7 +15,6 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -162,18 +161,6 @@ def test_failed_keys_and_hints_in_error_lines() -> None:
     assert "4, 5" in text and "2 of 5" in text
     assert "whoami" in cli.describe(cause)
     assert "Is the server running" in cli.describe(NetworkError("Cannot reach http://x."))
-
-
-def test_relative_time() -> None:
-    from datetime import datetime, timedelta
-
-    now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-    assert cli.relative_time(now - timedelta(seconds=5), now) == "just now"
-    assert cli.relative_time(now - timedelta(minutes=5), now) == "5 min ago"
-    assert cli.relative_time(now - timedelta(hours=3), now) == "3 h ago"
-    assert cli.relative_time(now - timedelta(days=2), now) == "2 d ago"
-    assert cli.relative_time(datetime(2020, 1, 2, 12, tzinfo=UTC), now) == "2020-01-02"
-    assert cli.relative_time(None, now) == "-"
 
 
 # --- the embedded inbox ----------------------------------------------------------------------------

@@ -16,13 +16,13 @@ from app.drafts import (
     DraftRecipient,
     drafts_dir,
     form_errors,
-    format_when,
     quote_message,
     reply_draft,
     reply_slot,
     reply_subject,
 )
 from app.models import Notification, User
+from app.timefmt import local_time_numeric
 
 MAYA = DraftRecipient(id="09d4924b-c7dd-5e1a-b8e3-37132d57dd93", label="Maya Okafor")
 
@@ -160,16 +160,13 @@ def test_reply_subject_never_stacks_prefixes(subject, expected) -> None:
 def test_quote_message_quotes_every_line_under_who_wrote_it() -> None:
     when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     quoted = quote_message("Hello **team**,\n\nsee <em>this</em>.\x1b]52;c;x\x07", author="Rijk van Zanten", when=when)
-    assert quoted == (f"On {format_when(when)}, Rijk van Zanten wrote:\n\n> Hello **team**,\n>\n> see <em>this</em>.\n")
+    assert quoted == (
+        f"On {local_time_numeric(when)}, Rijk van Zanten wrote:\n\n> Hello **team**,\n>\n> see <em>this</em>.\n"
+    )
 
 
 def test_quote_of_an_empty_message_and_unknown_date() -> None:
     assert quote_message(None, author="\u202eevil\n", when=None) == "On an unknown date, evil wrote:\n\n>\n"
-
-
-def test_format_when_is_local_time() -> None:
-    when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
-    assert format_when(when) == when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def test_reply_draft_answers_the_sender_about_the_same_item() -> None:
@@ -188,7 +185,7 @@ def test_reply_draft_answers_the_sender_about_the_same_item() -> None:
 
     assert draft.recipients == [MAYA]
     assert draft.subject == "Re: Review"
-    assert draft.message == f"\n\nOn {format_when(original.timestamp)}, Maya Okafor wrote:\n\n> Please look.\n"
+    assert draft.message == f"\n\nOn {local_time_numeric(original.timestamp)}, Maya Okafor wrote:\n\n> Please look.\n"
     assert (draft.collection, draft.item, draft.reply_to) == ("articles", "7", 42)
 
 

@@ -26,12 +26,13 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Markdown, OptionList, Static, TextArea
 
 from app.api import RestBackend, StaticToken
-from app.drafts import Draft, DraftFile, format_when
+from app.drafts import Draft, DraftFile
 from app.embedded import EmbeddedBackend
 from app.embedded.seed import CURRENT_USER
 from app.errors import ServerError
 from app.message import to_markdown
 from app.models import Capabilities, Notification, NotificationDraft, Query, User
+from app.timefmt import local_time_numeric as format_when
 from app.ui.screens.compose import ComposeScreen
 from app.ui.widgets.recipient_input import RecipientEntry, RecipientSuggestions
 

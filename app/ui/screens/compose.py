@@ -36,7 +36,6 @@ from app.drafts import (
     Draft,
     DraftFile,
     form_errors,
-    format_when,
     reply_draft,
     reply_slot,
 )
@@ -44,6 +43,7 @@ from app.errors import InboxError
 from app.message import to_markdown
 from app.models import Capabilities, Notification, User
 from app.sanitize import clean_line
+from app.timefmt import local_time_numeric as format_when
 from app.ui.styles import style_file
 from app.ui.widgets.recipient_input import RecipientInput
 
