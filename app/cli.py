@@ -55,7 +55,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO, cast
 
-from app import __version__
+from app import APP_NAME, __version__
 from app.backend import InboxBackend
 from app.compose import ComposeError, send
 from app.config import ConfigError, Settings, load_settings
@@ -81,7 +81,7 @@ from app.models import (
 from app.sanitize import clean, clean_line, safe_url
 from app.timefmt import local_time_and_age, relative_time_in_words
 
-PROG = "directus-inbox"
+PROG = APP_NAME
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2

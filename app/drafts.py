@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app import APP_NAME
 from app.compose import ComposeError, build_drafts, check_reference, check_subject
 from app.models import Notification, User, short_id
 from app.sanitize import clean, clean_line
@@ -78,7 +79,7 @@ class CorruptDraftError(Exception):
 def drafts_dir() -> Path:
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("directus-inbox")) / "drafts"
+    return Path(user_data_dir(APP_NAME)) / "drafts"
 
 
 def reply_slot(notification_id: int) -> str:

@@ -228,6 +228,7 @@ class Query(BaseModel):
     offset: int = 0
     page: int | None = None
     fields: tuple[str, ...] | None = None
+    """Notification fields to read (``None`` or ``*``: all); the id is always read."""
     mine: bool = False
     """Only notifications whose recipient is the current user (what an inbox shows)."""
 
@@ -244,6 +245,20 @@ class Query(BaseModel):
         if value < 0:
             raise ValueError("offset must not be negative")
         return value
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        # Notification fields only: a user's fields ("recipient.email") come back without the
+        # user's id, which no model could hold, and no caller needs them.
+        if value is None or "*" in value:
+            return value
+        unknown = [name for name in value if name not in NOTIFICATION_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not a notification field; fields are {', '.join(NOTIFICATION_FIELDS)}"
+            )
+        return value if "id" in value else ("id", *value)
 
     @field_validator("page")
     @classmethod

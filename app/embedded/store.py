@@ -24,10 +24,10 @@ from typing import Any, TypeVar
 
 import platformdirs
 
+from app import APP_NAME
 from app.backend import InboxBackend
 from app.embedded import seed as demo
 from app.embedded.filters import (
-    FieldSelection,
     FilterContext,
     compile_filter,
     compile_search,
@@ -57,7 +57,6 @@ from app.models import (
     User,
 )
 
-APP_NAME = "directus-inbox"
 DEFAULT_DEMO_SIZE = 300
 SCHEMA_VERSION = "1"
 
@@ -205,29 +204,17 @@ class EmbeddedBackend(InboxBackend):
                 f"SELECT COUNT(*) FROM notifications AS n WHERE {condition}", params
             ).fetchone()[0]
             total_count = conn.execute("SELECT COUNT(*) FROM notifications").fetchone()[0]
-            items = self._to_notifications(conn, rows, selection)
+            items = self._to_notifications(rows, selection)
         return Page(items=items, total_count=total_count, filter_count=filter_count, offset=offset, limit=query.limit)
 
-    def _to_notifications(
-        self, conn: sqlite3.Connection, rows: Iterable[sqlite3.Row], selection: FieldSelection | None = None
-    ) -> list[Notification]:
-        rows = list(rows)
-        users: dict[str, dict[str, Any]] = {}
-        if selection is not None and selection.expand:
-            wanted = {row[relation] for row in rows for relation in selection.expand if row[relation]}
-            users = {
-                row["id"]: dict(row)
-                for row in _select_in(conn, f"SELECT {_USER_COLUMNS} FROM users", "id", sorted(wanted))
-            }
+    @staticmethod
+    def _to_notifications(rows: Iterable[sqlite3.Row], selection: frozenset[str] | None = None) -> list[Notification]:
+        """Rows as notifications; with a *selection*, the fields it does not name are left empty."""
         result = []
         for row in rows:
             data = dict(row)
             if selection is not None:
-                data = {name: (value if selection.wants(name) else None) for name, value in data.items()}
-                for relation, fields in selection.expand.items():
-                    user = users.get(data[relation] or "")
-                    if user is not None:
-                        data[relation] = {key: value for key, value in user.items() if key == "id" or key in fields}
+                data = {name: (value if name in selection else None) for name, value in data.items()}
             result.append(Notification.model_validate(data))
         return result
 
@@ -240,11 +227,11 @@ class EmbeddedBackend(InboxBackend):
         ).fetchone()
         if row is None:
             raise not_found_or_forbidden(notification_id)
-        return self._to_notifications(conn, [row])[0]
+        return self._to_notifications([row])[0]
 
     def _read_many(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[Notification]:
         rows = _select_in(conn, f"SELECT {_COLUMNS} FROM notifications AS n", "n.id", ids, order="n.id")
-        return self._to_notifications(conn, rows)
+        return self._to_notifications(rows)
 
     # --- writing ---------------------------------------------------------------------------------
     def _check_users(self, conn: sqlite3.Connection, payloads: Sequence[dict[str, Any]]) -> None:
