@@ -55,6 +55,7 @@ class Inbox:
 @pytest.fixture(params=BACKENDS)
 async def inbox(request, tmp_path):
     marker = f"ct_{uuid.uuid4().hex[:10]}"
+    backend: InboxBackend
     if request.param == "embedded":
         from app.embedded import EmbeddedBackend
 

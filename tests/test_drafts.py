@@ -53,7 +53,7 @@ def test_a_saved_draft_loads_back_with_the_time_it_was_saved(tmp_path: Path) -> 
     assert loaded.recipients == [MAYA] and loaded.to_text == "tom"
     assert (loaded.subject, loaded.message) == ("Release", "Ship it on **Friday**.")
     assert (loaded.collection, loaded.item) == ("articles", "7")
-    assert loaded.saved_at >= before
+    assert loaded.saved_at is not None and loaded.saved_at >= before
 
 
 def test_no_draft_is_none_and_removing_it_twice_is_fine(tmp_path: Path) -> None:
@@ -90,7 +90,8 @@ def test_the_write_is_atomic_a_failed_write_leaves_the_old_draft(
         with pytest.raises(OSError):
             file.save(a_draft(subject="Second"))
 
-    assert file.load().subject == "First"
+    kept = file.load()
+    assert kept is not None and kept.subject == "First"
     assert [path.name for path in file.path.parent.iterdir()] == ["d.json"], "the temporary file is cleaned up"
 
 
@@ -116,11 +117,12 @@ def test_a_corrupt_file_is_kept_aside_with_a_clear_message(tmp_path: Path, conte
 
     error = raised.value
     assert error.message.startswith("The saved draft could not be restored: ")
-    assert str(error.kept_as) in error.message
-    assert error.kept_as.read_bytes() == (content if isinstance(content, bytes) else content.encode())
+    kept_as = error.kept_as
+    assert kept_as is not None and str(kept_as) in error.message
+    assert kept_as.read_bytes() == (content if isinstance(content, bytes) else content.encode())
     assert file.load() is None, "the next compose starts fresh"
     file.save(a_draft())
-    assert error.kept_as.exists(), "a new draft does not overwrite the corrupt one"
+    assert kept_as.exists(), "a new draft does not overwrite the corrupt one"
 
 
 def test_blank_and_same_content() -> None:
