@@ -39,6 +39,9 @@ Exit codes: 0 success; 1 the operation failed (server refused, not found, unreac
 2 usage or configuration error (bad flags, config file, compose input, missing ``--yes``);
 130 interrupted. Errors are one line on stderr, ``directus-inbox: <what is wrong>. <what to do>``;
 ``DIRECTUS_INBOX_DEBUG=1`` adds the traceback of an unexpected error.
+
+(One module for the whole command line, past 500 lines: the parser, the seven subcommands and the
+output contract above read best together; each subcommand is one ``cmd_*`` function.)
 """
 
 from __future__ import annotations

@@ -34,6 +34,9 @@ expectation table in ``tests/support/filter_table.py`` is run against this engin
   sender ids), OR-ed, plus ``id = N`` when the text is exactly an integer's decimal form.
 * Field lists name notification fields only (``app.models.Query`` refuses the rest): Directus
   would answer a user's fields without the user's id.
+
+(Long because Directus's filter language is: every operator, value rule and variable above is
+here because the table has a case for it that the server answers the same way.)
 """
 
 from __future__ import annotations
