@@ -23,10 +23,9 @@ ARCHIVED: Final = "archived"
 Folder = Literal["inbox", "archived"]
 """The two folders of the inbox, as the Directus Data Studio has them."""
 
-NEWEST_FIRST = ("-timestamp", "-id")
-OLDEST_FIRST = ("timestamp", "id")
-DEFAULT_SORT = NEWEST_FIRST
+DEFAULT_SORT = ("-timestamp", "-id")
 """Newest first, as every inbox lists; ties (the same millisecond) by id."""
+OLDEST_FIRST = ("timestamp", "id")
 MAX_PAGE = 100
 """Directus answers at most this many rows when no limit is given; pages are this size."""
 
@@ -42,7 +41,7 @@ class DirectusField:
     takes, and whether ``search`` looks into it (string and text fields do)."""
     user_relation: bool = False
     """The field holds a ``directus_users`` id: GraphQL selects it as ``{ id }`` and filters it
-    through ``id``, and a filter, sort or field list may reach the user's fields (``recipient.email``)."""
+    through ``id``, and a filter or a sort may reach the user's fields (``recipient.email``)."""
     required: bool = False
     """The collection's column is NOT NULL: a notification cannot be created, or changed, without it."""
 
@@ -223,7 +222,7 @@ class Query(BaseModel):
     status: str | None = None
     search: str | None = None
     filter: Filter | None = None
-    sort: tuple[str, ...] = NEWEST_FIRST
+    sort: tuple[str, ...] = DEFAULT_SORT
     limit: int = MAX_PAGE
     offset: int = 0
     page: int | None = None
@@ -273,7 +272,7 @@ class Query(BaseModel):
         folder: Folder,
         *,
         search: str | None = None,
-        sort: tuple[str, ...] = NEWEST_FIRST,
+        sort: tuple[str, ...] = DEFAULT_SORT,
         limit: int = MAX_PAGE,
         offset: int = 0,
         page: int | None = None,
