@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Self
 
 from app.errors import BatchError, InboxError
 from app.models import (
@@ -85,7 +86,7 @@ class InboxBackend(abc.ABC):
     async def aclose(self) -> None:  # noqa: B027 - a backend with nothing to release need not override it
         """Release connections and files."""
 
-    async def __aenter__(self) -> InboxBackend:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

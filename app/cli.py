@@ -39,6 +39,9 @@ Exit codes: 0 success; 1 the operation failed (server refused, not found, unreac
 2 usage or configuration error (bad flags, config file, compose input, missing ``--yes``);
 130 interrupted. Errors are one line on stderr, ``directus-inbox: <what is wrong>. <what to do>``;
 ``DIRECTUS_INBOX_DEBUG=1`` adds the traceback of an unexpected error.
+
+(One module for the whole command line, past 500 lines: the parser, the seven subcommands and the
+output contract above read best together; each subcommand is one ``cmd_*`` function.)
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO, cast
 
-from app import __version__
+from app import APP_NAME, __version__
 from app.backend import InboxBackend
 from app.compose import ComposeError, send
 from app.config import ConfigError, Settings, load_settings
@@ -72,21 +75,21 @@ from app.models import (
     ARCHIVED,
     INBOX,
     MAX_PAGE,
+    Folder,
     NotificationChanges,
     Query,
     User,
     short_id,
 )
+from app.sanitize import clean, clean_line, safe_url
+from app.timefmt import local_time_and_age, relative_time_in_words
 
-PROG = "directus-inbox"
+PROG = APP_NAME
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_LIMIT = 50
-INBOX_FILTER = {"status": {"_neq": ARCHIVED}}
-"""What ``list`` shows by default, as the TUI's Inbox tab: every status but "archived", so a status
-no tab is named for (an ordinary user may set "read") is listed, not hidden."""
 SENDER_WIDTH = 20
 
 
@@ -284,15 +287,7 @@ class Output:
         self.err.flush()
 
     def error(self, text: str) -> None:
-        from app.sanitize import clean_line
-
         self.note(clean_line(text))
-
-
-def _one_line(text: str | None) -> str:
-    from app.sanitize import clean_line
-
-    return clean_line(text or "")
 
 
 def _stdin_is_tty() -> bool:
@@ -318,36 +313,10 @@ def _safe_streams() -> None:
             pass
 
 
-def relative_time(when: datetime | None, now: datetime | None = None) -> str:
-    """'just now', '5 min ago', '3 h ago', '2 d ago', else a short date in local time."""
-    if when is None:
-        return "-"
-    now = now or datetime.now(UTC)
-    seconds = (now - when).total_seconds()
-    if -60 < seconds < 60:
-        return "just now"
-    if 0 < seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if 0 < seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    if 0 < seconds < 7 * 86400:
-        return f"{int(seconds // 86400)} d ago"
-    local = when.astimezone()
-    if local.year == now.astimezone().year:
-        return local.strftime("%b %d")
-    return local.strftime("%Y-%m-%d")
-
-
-def full_time(when: datetime | None) -> str:
-    if when is None:
-        return "-"
-    return f"{when.astimezone():%Y-%m-%d %H:%M} ({relative_time(when)})"
-
-
 def status_mark(status: str) -> str:
     if status in (INBOX, ARCHIVED):
         return status
-    return _fit(_one_line(status) or "?", 8)
+    return _fit(clean_line(status) or "?", 8)
 
 
 def _fit(text: str, width: int) -> str:
@@ -383,24 +352,18 @@ def person(ref: Any, users: dict[str, User], *, label: bool = False) -> str:
     user = ref if isinstance(ref, User) else users.get(str(ref))
     if user is None:
         return short_id(str(ref))
-    return _one_line(user.label if label else user.display_name)
+    return clean_line(user.label if label else user.display_name)
 
 
 # --- commands ------------------------------------------------------------------------------------
 
 
 async def cmd_list(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
-    status: str | None = None
-    status_filter: dict[str, Any] | None = INBOX_FILTER
-    if args.archived:
-        status, status_filter = ARCHIVED, None
-    elif args.status is not None:
-        status, status_filter = args.status, None
-    elif args.all:
-        status_filter = None
-    query = Query(
-        mine=True, status=status, filter=status_filter, search=args.search or None, limit=args.limit, offset=args.offset
-    )
+    if args.status is not None or args.all:
+        query = Query(mine=True, status=args.status, search=args.search or None, limit=args.limit, offset=args.offset)
+    else:
+        folder: Folder = ARCHIVED if args.archived else INBOX
+        query = Query.of_folder(folder, search=args.search, limit=args.limit, offset=args.offset)
     page = await backend.list_notifications(query)
     if args.json:
         out.json(
@@ -418,9 +381,9 @@ async def cmd_list(backend: InboxBackend, args: argparse.Namespace, out: Output)
     id_width = max([len(str(item.id)) for item in page.items] + [2])
     for item in page.items:
         sender = _fit(person(item.sender, users), SENDER_WIDTH)
-        subject = _one_line(item.subject) or "(no subject)"
+        subject = clean_line(item.subject) or "(no subject)"
         line = (
-            f"{item.id:>{id_width}}  {status_mark(item.status):<8}  {relative_time(item.timestamp, now):<10}  "
+            f"{item.id:>{id_width}}  {status_mark(item.status):<8}  {relative_time_in_words(item.timestamp, now):<10}  "
             f"{sender:<{SENDER_WIDTH}}  {subject}"
         )
         out.line(_fit(line, width) if width else line)
@@ -434,7 +397,6 @@ async def cmd_list(backend: InboxBackend, args: argparse.Namespace, out: Output)
 
 async def cmd_show(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
     from app.message import to_plain_text
-    from app.sanitize import clean, safe_url
 
     item = await backend.get(args.id)
     if args.json:
@@ -444,10 +406,10 @@ async def cmd_show(backend: InboxBackend, args: argparse.Namespace, out: Output)
     out.line(f"Notification {item.id} ({status_mark(item.status)})")
     out.line(f"From:     {person(item.sender, users, label=True)}")
     out.line(f"To:       {person(item.recipient, users, label=True)}")
-    out.line(f"Date:     {full_time(item.timestamp)}")
-    out.line(f"Subject:  {_one_line(item.subject) or '(no subject)'}")
+    out.line(f"Date:     {local_time_and_age(item.timestamp)}")
+    out.line(f"Subject:  {clean_line(item.subject) or '(no subject)'}")
     if item.collection:
-        reference = _one_line(item.collection) + (f" / {_one_line(item.item)}" if item.item else "")
+        reference = clean_line(item.collection) + (f" / {clean_line(item.item)}" if item.item else "")
         link = safe_url(backend.info.item_url(item.collection, item.item))
         out.line(f"Item:     {reference}" + (f"  {link}" if link else ""))
     if item.message:
@@ -588,9 +550,9 @@ async def cmd_whoami(backend: InboxBackend, args: argparse.Namespace, out: Outpu
     words = {"create": "send", "delete": "delete", "archive": "archive"}
     may = ["read"] + [words[key] for key, ok in allowed.items() if ok]
     may_not = [words[key] for key, ok in allowed.items() if not ok]
-    out.line(f"User:     {_one_line(user.label)}")
-    out.line(f"Id:       {_one_line(user.id)}")
-    out.line(f"Backend:  {backend.info.kind}, {_one_line(backend.info.location)}")
+    out.line(f"User:     {clean_line(user.label)}")
+    out.line(f"Id:       {clean_line(user.id)}")
+    out.line(f"Backend:  {backend.info.kind}, {clean_line(backend.info.location)}")
     out.line(f"May:      {', '.join(may)}" + (" (admin)" if capabilities.admin else ""))
     if may_not:
         out.line(f"May not:  {', '.join(may_not)} (a Directus admin can grant these)")

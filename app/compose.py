@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from app.backend import InboxBackend
 from app.errors import ForbiddenError
 from app.models import Notification, NotificationDraft, User
+from app.sanitize import clean_line
 
 MAX_SUBJECT = 255
 """``directus_notifications.subject`` is a varchar(255)."""
@@ -35,18 +36,6 @@ class ComposeError(ValueError):
 
     def __str__(self) -> str:
         return self.message
-
-
-def _label(user: User) -> str:
-    from app.sanitize import clean_line
-
-    return clean_line(user.label)
-
-
-def _shown(text: str) -> str:
-    from app.sanitize import clean_line
-
-    return clean_line(text)
 
 
 def is_user_id(text: str) -> bool:
@@ -109,13 +98,13 @@ async def resolve_recipients(backend: InboxBackend, names: Iterable[str | User])
             resolved.append(exact[0])
         elif len(exact) > 1 or len(candidates) > 1:
             choices = exact or candidates
-            listed = ", ".join(_label(user) for user in choices[:MAX_CANDIDATES])
+            listed = ", ".join(clean_line(user.label) for user in choices[:MAX_CANDIDATES])
             more = f" and {len(choices) - MAX_CANDIDATES} more" if len(choices) > MAX_CANDIDATES else ""
-            problems.append(f"'{_shown(name)}' matches {len(choices)} users ({listed}{more})")
+            problems.append(f"'{clean_line(name)}' matches {len(choices)} users ({listed}{more})")
         elif len(candidates) == 1:
             resolved.append(candidates[0])
         else:
-            problems.append(f"no user you may see matches '{_shown(name)}'")
+            problems.append(f"no user you may see matches '{clean_line(name)}'")
     if problems:
         text = "; ".join(problems)
         raise ComposeError("to", f"{text[0].upper()}{text[1:]}. Give the recipient's e-mail address or user id.")

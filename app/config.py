@@ -39,9 +39,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-APP_NAME = "directus-inbox"
+from app import APP_NAME
+
 CONFIG_ENV = "DIRECTUS_INBOX_CONFIG"
-TRANSPORTS = ("rest", "graphql")
 DEFAULT_TIMEOUT = 15.0
 
 Transport = Literal["rest", "graphql"]

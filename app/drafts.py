@@ -20,9 +20,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app import APP_NAME
 from app.compose import ComposeError, build_drafts, check_reference, check_subject
 from app.models import Notification, User, short_id
 from app.sanitize import clean, clean_line
+from app.timefmt import local_time_numeric
 
 DRAFT_VERSION = 1
 NEW_SLOT = "new"
@@ -77,7 +79,7 @@ class CorruptDraftError(Exception):
 def drafts_dir() -> Path:
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("directus-inbox")) / "drafts"
+    return Path(user_data_dir(APP_NAME)) / "drafts"
 
 
 def reply_slot(notification_id: int) -> str:
@@ -164,21 +166,13 @@ def reply_subject(subject: str | None) -> str:
     return f"Re: {rest}" if rest else "Re: (no subject)"
 
 
-def format_when(when: datetime | None) -> str:
-    """A timestamp in local time, the way the dialog and quotes show it."""
-    if when is None:
-        return "an unknown date"
-    local = when.astimezone() if when.tzinfo else when
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
 def quote_message(message: str | None, *, author: str, when: datetime | None) -> str:
     """The original message as a Markdown quote under an "On <date>, <author> wrote:" line.
 
     The text is cleaned of control characters but otherwise quoted as it was written, so its
     Markdown still renders (inside the quote) for whoever reads the reply.
     """
-    header = f"On {format_when(when)}, {clean_line(author) or 'someone'} wrote:"
+    header = f"On {local_time_numeric(when)}, {clean_line(author) or 'someone'} wrote:"
     body = clean(message, multiline=True).strip("\n")
     quoted = "\n".join(f"> {line}".rstrip() for line in body.split("\n")) if body else ">"
     return f"{header}\n\n{quoted}\n"

@@ -12,6 +12,9 @@ target leaves only the link text. Images become ``[image: alt]`` text. The resul
 with the same Markdown parser Textual's ``Markdown`` widget uses, and is only returned if every
 link in it is http(s)/mailto, no raw HTML or image is left, and no text holds a control
 character; otherwise the message is returned as inert, escaped plain text.
+
+(Long because each of those steps has to hold for hostile input; they share the parking of HTML
+fragments and the link rules, so they stay in one module.)
 """
 
 from __future__ import annotations

@@ -3,21 +3,58 @@
 These are pydantic models so that what a server sends is validated once, at the edge, and the
 rest of the program can rely on types: ids are ints, timestamps are aware datetimes, a status the
 server invented is kept as text rather than crashing the app.
+
+The fields of a notification and of a user are declared once, here, each with how Directus keeps
+it (``DirectusField``); ``NOTIFICATION_FIELDS`` and ``USER_FIELDS`` read that back, and the GraphQL
+selections, the REST field lists, the embedded inbox's SQLite schema and its filter engine are
+derived from them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-INBOX = "inbox"
-ARCHIVED = "archived"
+INBOX: Final = "inbox"
+ARCHIVED: Final = "archived"
+Folder = Literal["inbox", "archived"]
+"""The two folders of the inbox, as the Directus Data Studio has them."""
 
 DEFAULT_SORT = ("-timestamp", "-id")
+"""Newest first, as every inbox lists; ties (the same millisecond) by id."""
+OLDEST_FIRST = ("timestamp", "id")
 MAX_PAGE = 100
 """Directus answers at most this many rows when no limit is given; pages are this size."""
+
+DirectusType = Literal["integer", "timestamp", "string", "text", "uuid"]
+
+
+@dataclass(frozen=True)
+class DirectusField:
+    """How Directus keeps a model's field; attached to it with ``Annotated``."""
+
+    type: DirectusType
+    """The type a SQLite-backed Directus 12 reports: it decides which filter operators the field
+    takes, and whether ``search`` looks into it (string and text fields do)."""
+    user_relation: bool = False
+    """The field holds a ``directus_users`` id: GraphQL selects it as ``{ id }`` and filters it
+    through ``id``, and a filter or a sort may reach the user's fields (``recipient.email``)."""
+    required: bool = False
+    """The collection's column is NOT NULL: a notification cannot be created, or changed, without it."""
+
+
+def directus_fields(model: type[BaseModel]) -> dict[str, DirectusField]:
+    """Every field of *model* with its ``DirectusField``, in declaration order."""
+    fields: dict[str, DirectusField] = {}
+    for name, info in model.model_fields.items():
+        found = [item for item in info.metadata if isinstance(item, DirectusField)]
+        if len(found) != 1:
+            raise TypeError(f"{model.__name__}.{name} needs exactly one DirectusField")
+        fields[name] = found[0]
+    return fields
 
 
 class User(BaseModel):
@@ -25,10 +62,10 @@ class User(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
+    id: Annotated[str, DirectusField("uuid")]
+    first_name: Annotated[str | None, DirectusField("string")] = None
+    last_name: Annotated[str | None, DirectusField("string")] = None
+    email: Annotated[str | None, DirectusField("string")] = None
 
     @property
     def display_name(self) -> str:
@@ -61,15 +98,16 @@ class Notification(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: int
-    timestamp: datetime | None = None
-    status: str = INBOX
-    recipient: UserRef | None = None
-    sender: UserRef | None = None
-    subject: str | None = None
-    message: str | None = None
-    collection: str | None = None
-    item: str | None = None
+    # ``recipient`` and ``subject`` are NOT NULL on the server, but a field list may leave them out.
+    id: Annotated[int, DirectusField("integer")]
+    timestamp: Annotated[datetime | None, DirectusField("timestamp")] = None
+    status: Annotated[str, DirectusField("string")] = INBOX
+    recipient: Annotated[UserRef | None, DirectusField("string", user_relation=True, required=True)] = None
+    sender: Annotated[UserRef | None, DirectusField("string", user_relation=True)] = None
+    subject: Annotated[str | None, DirectusField("string", required=True)] = None
+    message: Annotated[str | None, DirectusField("text")] = None
+    collection: Annotated[str | None, DirectusField("string")] = None
+    item: Annotated[str | None, DirectusField("string")] = None
 
     @field_validator("timestamp", mode="before")
     @classmethod
@@ -112,18 +150,24 @@ class Notification(BaseModel):
         return user_id_of(self.sender)
 
     def to_json(self) -> dict[str, Any]:
-        """The stable JSON shape of the CLI: the same keys for every backend, ids as ints."""
-        return {
-            "id": self.id,
-            "timestamp": self.timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z") if self.timestamp else None,
-            "status": self.status,
-            "recipient": self.recipient_id,
-            "sender": self.sender_id,
-            "subject": self.subject,
-            "message": self.message,
-            "collection": self.collection,
-            "item": self.item,
-        }
+        """The stable JSON shape of the CLI: every field, for every backend; users as their ids."""
+        data: dict[str, Any] = {}
+        for name, field in NOTIFICATION_FIELDS.items():
+            value = getattr(self, name)
+            if field.user_relation:
+                value = user_id_of(value)
+            elif isinstance(value, datetime):
+                value = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            data[name] = value
+        return data
+
+
+NOTIFICATION_FIELDS: Final = directus_fields(Notification)
+"""The fields of ``directus_notifications``, in the server's order."""
+USER_FIELDS: Final = directus_fields(User)
+"""The fields of ``directus_users`` the inbox reads."""
+USER_RELATIONS: Final = tuple(name for name, field in NOTIFICATION_FIELDS.items() if field.user_relation)
+"""The notification fields that hold a user: ``recipient`` and ``sender``."""
 
 
 class NotificationDraft(BaseModel):
@@ -183,6 +227,7 @@ class Query(BaseModel):
     offset: int = 0
     page: int | None = None
     fields: tuple[str, ...] | None = None
+    """Notification fields to read (``None`` or ``*``: all); the id is always read."""
     mine: bool = False
     """Only notifications whose recipient is the current user (what an inbox shows)."""
 
@@ -200,12 +245,64 @@ class Query(BaseModel):
             raise ValueError("offset must not be negative")
         return value
 
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        # Notification fields only: a user's fields ("recipient.email") come back without the
+        # user's id, which no model could hold, and no caller needs them.
+        if value is None or "*" in value:
+            return value
+        unknown = [name for name in value if name not in NOTIFICATION_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not a notification field; fields are {', '.join(NOTIFICATION_FIELDS)}"
+            )
+        return value if "id" in value else ("id", *value)
+
     @field_validator("page")
     @classmethod
     def _page(cls, value: int | None) -> int | None:
         if value is not None and value < 1:
             raise ValueError("page starts at 1")
         return value
+
+    @classmethod
+    def of_folder(
+        cls,
+        folder: Folder,
+        *,
+        search: str | None = None,
+        sort: tuple[str, ...] = DEFAULT_SORT,
+        limit: int = MAX_PAGE,
+        offset: int = 0,
+        page: int | None = None,
+        fields: tuple[str, ...] | None = None,
+    ) -> Query:
+        """The current user's notifications in *folder*, as the TUI's tabs and the CLI's ``list`` show them.
+
+        The Inbox is every status but "archived", so a status that no folder is named for (Directus
+        takes any text; an ordinary user may set "read") is shown, marked, rather than hidden.
+        Archived is exactly "archived". An empty *search* searches nothing.
+        """
+        status: str | None = None
+        filter_: Filter | None = None
+        if folder == INBOX:
+            filter_ = {"status": {"_neq": ARCHIVED}}
+        elif folder == ARCHIVED:
+            status = ARCHIVED
+        else:
+            raise ValueError(f"{folder!r} is not a folder ({INBOX!r} or {ARCHIVED!r})")
+        return cls(
+            mine=True,
+            status=status,
+            filter=filter_,
+            search=search or None,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            page=page,
+            fields=fields,
+        )
 
     @property
     def effective_offset(self) -> int:

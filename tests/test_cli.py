@@ -15,13 +15,14 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 
 import pytest
 
 from app import cli
+from app.backend import InboxBackend
 from app.cli import main
+from app.config import Settings
 from app.errors import BatchError, ForbiddenError, NetworkError
 from app.models import ARCHIVED, INBOX
 
@@ -117,23 +118,26 @@ def test_no_subcommand_opens_the_tui(run, monkeypatch: pytest.MonkeyPatch) -> No
     """The TUI is imported lazily and gets the backend and settings (a stand-in app here)."""
     import types
 
-    opened = {}
+    opened: list[FakeApp] = []
 
     class FakeApp:
-        def __init__(self, backend, settings) -> None:
-            opened.update(backend=backend, settings=settings)
+        def __init__(self, backend: InboxBackend, settings: Settings) -> None:
+            self.backend, self.settings = backend, settings
+            self.ran = False
             self.return_code = 0
+            opened.append(self)
 
         async def run_async(self) -> None:
-            opened["ran"] = True
+            self.ran = True
 
     monkeypatch.setitem(sys.modules, "app.ui.app", types.SimpleNamespace(InboxApp=FakeApp))
     monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
     monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
     result = run("--demo-size", "20")
     assert result.code == 0, result.err
-    assert opened["ran"] and opened["backend"].info.kind == "embedded"
-    assert opened["settings"].demo_size == 20
+    (app,) = opened
+    assert app.ran and app.backend.info.kind == "embedded"
+    assert app.settings.demo_size == 20
     assert "embedded-inbox-20" in result.err
 
 
@@ -162,18 +166,6 @@ def test_failed_keys_and_hints_in_error_lines() -> None:
     assert "4, 5" in text and "2 of 5" in text
     assert "whoami" in cli.describe(cause)
     assert "Is the server running" in cli.describe(NetworkError("Cannot reach http://x."))
-
-
-def test_relative_time() -> None:
-    from datetime import datetime, timedelta
-
-    now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-    assert cli.relative_time(now - timedelta(seconds=5), now) == "just now"
-    assert cli.relative_time(now - timedelta(minutes=5), now) == "5 min ago"
-    assert cli.relative_time(now - timedelta(hours=3), now) == "3 h ago"
-    assert cli.relative_time(now - timedelta(days=2), now) == "2 d ago"
-    assert cli.relative_time(datetime(2020, 1, 2, 12, tzinfo=UTC), now) == "2020-01-02"
-    assert cli.relative_time(None, now) == "-"
 
 
 # --- the embedded inbox ----------------------------------------------------------------------------
@@ -408,6 +400,7 @@ async def test_compose_send_shares_one_batch(tmp_path: Path) -> None:
 
         backend.create_many = counting  # type: ignore[method-assign]
         me = await backend.me()
+        assert me.email is not None
         users = await resolve_recipients(backend, ["Maya Okafor", me.id, me.email, " "])
         assert [user.email for user in users] == ["maya.okafor@example.com", me.email]
         created = await send(backend, ["maya", me], "Lunch?", "At *noon*")

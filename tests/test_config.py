@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from app.config import ConfigError, Settings, check_url, default_config_path, load_settings
 
@@ -31,6 +32,10 @@ url = "http://home.example.com:8055"
 email = "me@example.com"
 password = "{PASSWORD}"
 """
+
+
+def secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
 
 
 def write(path: Path, text: str) -> Path:
@@ -60,7 +65,7 @@ def test_default_profile_is_used(config_file: Path) -> None:
     settings = load_settings()
     assert settings.profile == "work"
     assert settings.url == "https://work.example.com"
-    assert settings.token is not None and settings.token.get_secret_value() == TOKEN
+    assert secret(settings.token) == TOKEN
     assert settings.transport == "graphql"
     assert settings.timeout == 5
     assert settings.theme == "nord"
@@ -73,7 +78,7 @@ def test_named_profile_beats_default(config_file: Path) -> None:
     assert settings.url == "http://home.example.com:8055"
     assert settings.token is None
     assert settings.email == "me@example.com"
-    assert settings.password is not None and settings.password.get_secret_value() == PASSWORD
+    assert secret(settings.password) == PASSWORD
     assert settings.transport == "rest"
     assert settings.timeout == 15
 
@@ -90,8 +95,8 @@ def test_precedence_flags_over_env_over_profile(config_file: Path, monkeypatch: 
     assert load_settings(transport="graphql").transport == "graphql"  # flag beats env
 
     monkeypatch.setenv("DIRECTUS_TOKEN", OTHER_TOKEN)
-    assert load_settings().token.get_secret_value() == OTHER_TOKEN  # env beats the profile
-    assert load_settings(token="flag-token").token.get_secret_value() == "flag-token"  # flag beats env
+    assert secret(load_settings().token) == OTHER_TOKEN  # env beats the profile
+    assert secret(load_settings(token="flag-token").token) == "flag-token"  # flag beats env
 
     monkeypatch.setenv("DIRECTUS_URL", "https://work.example.com")  # the profile's own server
     settings = load_settings()
@@ -105,13 +110,13 @@ def test_env_alone_without_config() -> None:
     )
     assert settings.url == "http://localhost:8055"
     assert settings.email == "a@b.c" and settings.token is None
-    assert settings.password.get_secret_value() == PASSWORD
+    assert secret(settings.password) == PASSWORD
     assert settings.profile is None
 
 
 def test_token_flag_is_not_mixed_with_email(config_file: Path) -> None:
     settings = load_settings(profile="home", token="flag-token")
-    assert settings.token.get_secret_value() == "flag-token"
+    assert secret(settings.token) == "flag-token"
     assert settings.email is None and settings.password is None
 
 
@@ -123,7 +128,7 @@ def test_profile_credentials_never_go_to_another_server(config_file: Path) -> No
     assert "--url" in str(caught.value)
     # A named profile still gives its transport and timeout, not its token.
     settings = load_settings(url="https://elsewhere.example.org", profile="work", token="other")
-    assert settings.token.get_secret_value() == "other"
+    assert secret(settings.token) == "other"
     assert settings.transport == "graphql" and settings.timeout == 5
 
 
@@ -266,14 +271,14 @@ def test_secrets_are_not_in_repr_or_str(config_file: Path) -> None:
 
 def test_settings_can_be_built_by_hand() -> None:
     settings = Settings(url="https://x.example.com", token="abc")
-    assert settings.token.get_secret_value() == "abc" and "abc" not in repr(settings)
+    assert secret(settings.token) == "abc" and "abc" not in repr(settings)
 
 
 # --- from settings to a backend (no I/O happens when opening) -------------------------------------
 
 
 async def test_open_backend_embedded_and_servers() -> None:
-    from app.api.auth import PasswordLogin, StaticToken
+    from app.api import GraphQLBackend, PasswordLogin, RestBackend, StaticToken
     from app.connect import open_backend
 
     embedded = open_backend(Settings(demo_size=12))
@@ -285,19 +290,22 @@ async def test_open_backend_embedded_and_servers() -> None:
     for transport in ("rest", "graphql"):
         backend = open_backend(Settings(url="https://x.example.com/", token=TOKEN, transport=transport, timeout=3))
         try:
+            assert isinstance(backend, {"rest": RestBackend, "graphql": GraphQLBackend}[transport])
             assert backend.info.kind == transport and backend.info.location == "https://x.example.com"
             assert isinstance(backend.client.auth, StaticToken)
             assert TOKEN not in repr(backend.client.auth)
         finally:
             await backend.aclose()
 
-    asked = []
-    backend = open_backend(
-        Settings(url="https://x.example.com", email="me@example.com"),
-        password_prompt=lambda prompt: asked.append(prompt) or PASSWORD,
-    )
+    asked: list[str] = []
+
+    def prompt(text: str) -> str:
+        asked.append(text)
+        return PASSWORD
+
+    backend = open_backend(Settings(url="https://x.example.com", email="me@example.com"), password_prompt=prompt)
     try:
-        assert isinstance(backend.client.auth, PasswordLogin)
+        assert isinstance(backend, RestBackend) and isinstance(backend.client.auth, PasswordLogin)
         assert asked == ["Password for me@example.com at https://x.example.com: "]
     finally:
         await backend.aclose()  # never logged in: nothing to log out of, no request made

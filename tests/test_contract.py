@@ -28,8 +28,9 @@ from app.errors import (
 )
 from app.models import ARCHIVED, INBOX, NotificationChanges, NotificationDraft, Query
 
-BACKENDS = ("embedded", "rest", "graphql")
 TRANSPORTS = {"rest": RestBackend, "graphql": GraphQLBackend}
+BACKENDS = ("embedded", *(pytest.param(kind, marks=pytest.mark.server) for kind in TRANSPORTS))
+"""The embedded inbox, and the real server (marked: ``inbox`` asks for it only for these)."""
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Inbox:
 @pytest.fixture(params=BACKENDS)
 async def inbox(request, tmp_path):
     marker = f"ct_{uuid.uuid4().hex[:10]}"
+    backend: InboxBackend
     if request.param == "embedded":
         from app.embedded import EmbeddedBackend
 

@@ -16,13 +16,13 @@ from app.drafts import (
     DraftRecipient,
     drafts_dir,
     form_errors,
-    format_when,
     quote_message,
     reply_draft,
     reply_slot,
     reply_subject,
 )
 from app.models import Notification, User
+from app.timefmt import local_time_numeric
 
 MAYA = DraftRecipient(id="09d4924b-c7dd-5e1a-b8e3-37132d57dd93", label="Maya Okafor")
 
@@ -53,7 +53,7 @@ def test_a_saved_draft_loads_back_with_the_time_it_was_saved(tmp_path: Path) -> 
     assert loaded.recipients == [MAYA] and loaded.to_text == "tom"
     assert (loaded.subject, loaded.message) == ("Release", "Ship it on **Friday**.")
     assert (loaded.collection, loaded.item) == ("articles", "7")
-    assert loaded.saved_at >= before
+    assert loaded.saved_at is not None and loaded.saved_at >= before
 
 
 def test_no_draft_is_none_and_removing_it_twice_is_fine(tmp_path: Path) -> None:
@@ -90,7 +90,8 @@ def test_the_write_is_atomic_a_failed_write_leaves_the_old_draft(
         with pytest.raises(OSError):
             file.save(a_draft(subject="Second"))
 
-    assert file.load().subject == "First"
+    kept = file.load()
+    assert kept is not None and kept.subject == "First"
     assert [path.name for path in file.path.parent.iterdir()] == ["d.json"], "the temporary file is cleaned up"
 
 
@@ -116,11 +117,12 @@ def test_a_corrupt_file_is_kept_aside_with_a_clear_message(tmp_path: Path, conte
 
     error = raised.value
     assert error.message.startswith("The saved draft could not be restored: ")
-    assert str(error.kept_as) in error.message
-    assert error.kept_as.read_bytes() == (content if isinstance(content, bytes) else content.encode())
+    kept_as = error.kept_as
+    assert kept_as is not None and str(kept_as) in error.message
+    assert kept_as.read_bytes() == (content if isinstance(content, bytes) else content.encode())
     assert file.load() is None, "the next compose starts fresh"
     file.save(a_draft())
-    assert error.kept_as.exists(), "a new draft does not overwrite the corrupt one"
+    assert kept_as.exists(), "a new draft does not overwrite the corrupt one"
 
 
 def test_blank_and_same_content() -> None:
@@ -160,16 +162,13 @@ def test_reply_subject_never_stacks_prefixes(subject, expected) -> None:
 def test_quote_message_quotes_every_line_under_who_wrote_it() -> None:
     when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     quoted = quote_message("Hello **team**,\n\nsee <em>this</em>.\x1b]52;c;x\x07", author="Rijk van Zanten", when=when)
-    assert quoted == (f"On {format_when(when)}, Rijk van Zanten wrote:\n\n> Hello **team**,\n>\n> see <em>this</em>.\n")
+    assert quoted == (
+        f"On {local_time_numeric(when)}, Rijk van Zanten wrote:\n\n> Hello **team**,\n>\n> see <em>this</em>.\n"
+    )
 
 
 def test_quote_of_an_empty_message_and_unknown_date() -> None:
     assert quote_message(None, author="\u202eevil\n", when=None) == "On an unknown date, evil wrote:\n\n>\n"
-
-
-def test_format_when_is_local_time() -> None:
-    when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
-    assert format_when(when) == when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def test_reply_draft_answers_the_sender_about_the_same_item() -> None:
@@ -188,7 +187,7 @@ def test_reply_draft_answers_the_sender_about_the_same_item() -> None:
 
     assert draft.recipients == [MAYA]
     assert draft.subject == "Re: Review"
-    assert draft.message == f"\n\nOn {format_when(original.timestamp)}, Maya Okafor wrote:\n\n> Please look.\n"
+    assert draft.message == f"\n\nOn {local_time_numeric(original.timestamp)}, Maya Okafor wrote:\n\n> Please look.\n"
     assert (draft.collection, draft.item, draft.reply_to) == ("articles", "7", 42)
 
 

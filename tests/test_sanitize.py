@@ -97,10 +97,11 @@ def test_very_long_hostile_text_is_cleaned_whole():
 
 def render_with_rich(text: Text) -> tuple[str, list]:
     """What a truecolor terminal receives, and the styled segments Rich produced."""
-    console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=200)
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, color_system="truecolor", width=200)
     segments = list(console.render(text))
     console.print(text)
-    return console.file.getvalue(), segments
+    return screen.getvalue(), segments
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,13 @@
 """The GraphQL transport, over ``POST /graphql/system``.
 
-Reads, updates and deletes go through GraphQL. Creating does not: on Directus 12.4.0
-``create_notifications_item`` either fails validation (``recipient`` is typed as a user input
-object) or saves the row and then answers INTERNAL_SERVER_ERROR, so the caller cannot tell what
-happened. ``create`` and ``create_many`` are therefore routed over REST (``POST /notifications``),
-which is reliable; everything else here is GraphQL. ``/permissions/me`` has no GraphQL
-counterpart and is read over REST as well.
+Reads, updates and deletes go through GraphQL. Three operations go over REST, on the same
+``DirectusClient`` (one connection, one sign-in), each delegated explicitly below:
+
+* ``create`` and ``create_many``: on Directus 12.4.0 ``create_notifications_item`` either fails
+  validation (``recipient`` is typed as a user input object) or saves the row and then answers
+  INTERNAL_SERVER_ERROR, so the caller cannot tell what happened. ``POST /notifications`` is
+  reliable (``tests/test_contract.py::test_graphql_routes_create_over_rest``).
+* ``capabilities``: ``/permissions/me`` has no GraphQL counterpart.
 """
 
 from __future__ import annotations
@@ -17,14 +19,20 @@ from typing import Any
 
 import httpx
 
+from app.api import rest
 from app.api.auth import Auth
-from app.api.client import DEFAULT_TIMEOUT, error_for
-from app.api.rest import RestBackend
+from app.api.client import DEFAULT_TIMEOUT, DirectusClient, error_for
+from app.backend import InboxBackend
 from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden
 from app.models import (
+    NOTIFICATION_FIELDS,
+    USER_FIELDS,
+    USER_RELATIONS,
     BackendInfo,
+    Capabilities,
     Notification,
     NotificationChanges,
+    NotificationDraft,
     Page,
     Query,
     User,
@@ -32,28 +40,21 @@ from app.models import (
 
 ENDPOINT = "/graphql/system"
 
-NOTIFICATION_FIELDS = "id timestamp status recipient { id } sender { id } subject message collection item"
-SCALAR_FIELDS = ("id", "timestamp", "status", "subject", "message", "collection", "item")
-USER_FIELDS = "id first_name last_name email"
+
+def _selected(field: str) -> str:
+    """A field as GraphQL selects it: a user relation is an object, of which the id is enough."""
+    return f"{field} {{ id }}" if NOTIFICATION_FIELDS[field].user_relation else field
+
+
+NOTIFICATION_SELECTION = " ".join(_selected(field) for field in NOTIFICATION_FIELDS)
+USER_SELECTION = " ".join(USER_FIELDS)
 
 
 def _selection(fields: Sequence[str] | None) -> str:
+    """The selection of a ``Query``'s fields (which names notification fields only, and the id)."""
     if not fields or "*" in fields:
-        return NOTIFICATION_FIELDS
-    chosen = ["id"]
-    for field in fields:
-        if field == "id":
-            continue
-        if field in ("recipient", "sender"):
-            chosen.append(f"{field} {{ id }}")
-        elif field in SCALAR_FIELDS:
-            chosen.append(field)
-        else:
-            raise InvalidInputError(f"Unknown notification field {field!r}.")
-    return " ".join(chosen)
-
-
-RELATIONS = ("recipient", "sender")
+        return NOTIFICATION_SELECTION
+    return " ".join(_selected(field) for field in fields)
 
 
 def graphql_filter(node: Any) -> Any:
@@ -68,7 +69,7 @@ def graphql_filter(node: Any) -> Any:
         return node
     result = {}
     for key, value in node.items():
-        if key in RELATIONS and isinstance(value, dict) and value and all(k.startswith("_") for k in value):
+        if key in USER_RELATIONS and isinstance(value, dict) and value and all(k.startswith("_") for k in value):
             result[key] = {"id": value}
         else:
             result[key] = graphql_filter(value)
@@ -114,15 +115,13 @@ def arguments(**values: Any) -> str:
 
 def _ref_columns(sort: Sequence[str]) -> list[str]:
     """Group by the raw user columns, and by the sort columns so the window sorts the same way."""
-    columns = ["id", "sender", "recipient"]
+    columns = ["id", *USER_RELATIONS]
     columns += [field.lstrip("-") for field in sort if field.lstrip("-") not in columns]
     return columns
 
 
 def _refs_of(keys: Sequence[Any]) -> str:
-    return arguments(
-        groupBy=["id", "sender", "recipient"], filter={"id": {"_in": [int(k) for k in keys]}}, limit=len(keys)
-    )
+    return arguments(groupBy=["id", *USER_RELATIONS], filter={"id": {"_in": [int(k) for k in keys]}}, limit=len(keys))
 
 
 def _restore_user_ids(rows: list[dict[str, Any]], refs: Any) -> None:
@@ -137,7 +136,7 @@ def _restore_user_ids(rows: list[dict[str, Any]], refs: Any) -> None:
         group = by_id.get(str(row["id"]))
         if group is None:
             continue
-        for field in ("sender", "recipient"):
+        for field in USER_RELATIONS:
             if field in row and row[field] is None:
                 row[field] = group.get(field)
 
@@ -148,8 +147,8 @@ def _count(aggregate: Any) -> int:
     return int(((aggregate or {}).get("count") or {}).get("id") or 0)
 
 
-class GraphQLBackend(RestBackend):
-    """Directus over GraphQL; inherits the REST transport only for what GraphQL cannot do."""
+class GraphQLBackend(InboxBackend):
+    """Directus over GraphQL; create, create_many and capabilities over REST (see the module's docstring)."""
 
     def __init__(
         self,
@@ -159,9 +158,23 @@ class GraphQLBackend(RestBackend):
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(url, auth, timeout=timeout, transport=transport)
+        self.client = DirectusClient(url, auth, timeout=timeout, transport=transport)
         self.info = BackendInfo(kind="graphql", location=self.client.url, public_url=self.client.url)
 
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # --- over REST -----------------------------------------------------------------------------
+    async def create(self, draft: NotificationDraft) -> Notification:
+        return await rest.create_one(self.client, draft)  # GraphQL's create is broken on 12.4.0
+
+    async def create_many(self, drafts: Sequence[NotificationDraft]) -> list[Notification]:
+        return await rest.create_many(self.client, drafts)  # GraphQL's create is broken on 12.4.0
+
+    async def capabilities(self) -> Capabilities:
+        return await rest.read_capabilities(self.client)  # /permissions/me has no GraphQL counterpart
+
+    # --- over GraphQL --------------------------------------------------------------------------
     async def _graphql(self, document: str) -> dict[str, Any]:
         body = await self.client.call("POST", ENDPOINT, json={"query": document})
         data = body.get("data") if isinstance(body, dict) else None
@@ -207,7 +220,7 @@ class GraphQLBackend(RestBackend):
         notification_id = _as_id(notification_id)
         try:
             data = await self._graphql(
-                f"query {{ notifications_by_id{arguments(id=notification_id)} {{ {NOTIFICATION_FIELDS} }}"
+                f"query {{ notifications_by_id{arguments(id=notification_id)} {{ {NOTIFICATION_SELECTION} }}"
                 f" refs: notifications_aggregated{_refs_of([notification_id])} {{ group }} }}"
             )
         except ForbiddenError as error:
@@ -223,7 +236,7 @@ class GraphQLBackend(RestBackend):
         try:
             data = await self._graphql(
                 f"mutation {{ update_notifications_item{arguments(id=notification_id, data=changes.payload())}"
-                f" {{ {NOTIFICATION_FIELDS} }} }}"
+                f" {{ {NOTIFICATION_SELECTION} }} }}"
             )
         except ForbiddenError as error:
             raise not_found_or_forbidden(notification_id) from error
@@ -236,7 +249,7 @@ class GraphQLBackend(RestBackend):
     async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
         data = await self._graphql(
             f"mutation {{ update_notifications_items{arguments(ids=[int(k) for k in keys], data=changes.payload())}"
-            f" {{ {NOTIFICATION_FIELDS} }} }}"
+            f" {{ {NOTIFICATION_SELECTION} }} }}"
         )
         rows = data["update_notifications_items"] or []
         await self._restore_after_mutation(rows)
@@ -251,7 +264,7 @@ class GraphQLBackend(RestBackend):
         )
 
     async def me(self) -> User:
-        data = await self._graphql(f"query {{ users_me {{ {USER_FIELDS} }} }}")
+        data = await self._graphql(f"query {{ users_me {{ {USER_SELECTION} }} }}")
         return User.model_validate(data["users_me"])
 
     async def users(
@@ -265,10 +278,8 @@ class GraphQLBackend(RestBackend):
             filter_ = {"id": {"_in": wanted}}
             limit = len(wanted)
         try:
-            listing = arguments(
-                filter=filter_, search=search or None, limit=limit, sort=["first_name", "last_name", "email"]
-            )
-            data = await self._graphql(f"query {{ users{listing} {{ {USER_FIELDS} }} }}")
+            listing = arguments(filter=filter_, search=search or None, limit=limit, sort=list(rest.USERS_SORT))
+            data = await self._graphql(f"query {{ users{listing} {{ {USER_SELECTION} }} }}")
         except ForbiddenError:
             return []
         return [User.model_validate(row) for row in data.get("users") or []]

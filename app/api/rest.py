@@ -19,6 +19,7 @@ from app.api.permissions import capabilities_from_permissions
 from app.backend import InboxBackend
 from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden
 from app.models import (
+    USER_FIELDS,
     BackendInfo,
     Capabilities,
     Notification,
@@ -32,7 +33,9 @@ from app.models import (
 MAX_URL = 2000
 """Past this many characters of query string, list with SEARCH and the query in the body."""
 
-USER_FIELDS = "id,first_name,last_name,email"
+USER_FIELDS_PARAM = ",".join(USER_FIELDS)
+USERS_SORT = ("first_name", "last_name", "email")
+"""How user lists are ordered, over either transport."""
 
 
 def query_params(query: Query) -> dict[str, Any]:
@@ -69,7 +72,29 @@ def search_body(query: Query) -> dict[str, Any]:
     return {"query": body}
 
 
+async def create_one(client: DirectusClient, draft: NotificationDraft) -> Notification:
+    """``POST /notifications`` with one notification."""
+    body = await client.call("POST", "/notifications", json=draft.payload())
+    return Notification.model_validate(body["data"])
+
+
+async def create_many(client: DirectusClient, drafts: Sequence[NotificationDraft]) -> list[Notification]:
+    """``POST /notifications`` with a list: every notification in one request, in order."""
+    if not drafts:
+        return []
+    body = await client.call("POST", "/notifications", json=[draft.payload() for draft in drafts])
+    return [Notification.model_validate(row) for row in body["data"]]
+
+
+async def read_capabilities(client: DirectusClient) -> Capabilities:
+    """``GET /permissions/me``, read into what the current user may do with notifications."""
+    body = await client.call("GET", "/permissions/me")
+    return capabilities_from_permissions(body.get("data") or {})
+
+
 class RestBackend(InboxBackend):
+    """Directus over REST: every operation is one of the endpoints above."""
+
     def __init__(
         self,
         url: str,
@@ -105,14 +130,10 @@ class RestBackend(InboxBackend):
         return Notification.model_validate(body["data"])
 
     async def create(self, draft: NotificationDraft) -> Notification:
-        body = await self.client.call("POST", "/notifications", json=draft.payload())
-        return Notification.model_validate(body["data"])
+        return await create_one(self.client, draft)
 
     async def create_many(self, drafts: Sequence[NotificationDraft]) -> list[Notification]:
-        if not drafts:
-            return []
-        body = await self.client.call("POST", "/notifications", json=[draft.payload() for draft in drafts])
-        return [Notification.model_validate(row) for row in body["data"]]
+        return await create_many(self.client, drafts)
 
     async def update(self, notification_id: int, changes: NotificationChanges) -> Notification:
         body = await self._on_item(notification_id, "PATCH", json=changes.payload())
@@ -132,13 +153,13 @@ class RestBackend(InboxBackend):
         await self.client.call("DELETE", "/notifications", json=list(keys))
 
     async def me(self) -> User:
-        body = await self.client.call("GET", "/users/me", params={"fields": USER_FIELDS})
+        body = await self.client.call("GET", "/users/me", params={"fields": USER_FIELDS_PARAM})
         return User.model_validate(body["data"])
 
     async def users(
         self, *, search: str | None = None, ids: Iterable[str] | None = None, limit: int = 100
     ) -> list[User]:
-        params: dict[str, Any] = {"fields": USER_FIELDS, "limit": limit, "sort": "first_name,last_name,email"}
+        params: dict[str, Any] = {"fields": USER_FIELDS_PARAM, "limit": limit, "sort": ",".join(USERS_SORT)}
         if ids is not None:
             wanted = sorted(set(ids))
             if not wanted:
@@ -154,8 +175,7 @@ class RestBackend(InboxBackend):
         return [User.model_validate(row) for row in body["data"]]
 
     async def capabilities(self) -> Capabilities:
-        body = await self.client.call("GET", "/permissions/me")
-        return capabilities_from_permissions(body.get("data") or {})
+        return await read_capabilities(self.client)
 
     async def _on_item(self, notification_id: int, method: str, **kwargs: Any) -> Any:
         """A request on one notification, where 403 means "not found or not allowed"."""

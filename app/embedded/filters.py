@@ -1,32 +1,42 @@
 """Directus query parts -> SQLite: filter JSON to a WHERE clause, search, sort and field lists.
 
-The rules follow what Directus 12.4 does with ``directus_notifications`` on SQLite (read from its
-source and checked query by query against a real server); the point is that the embedded inbox
-answers a query exactly as a server would:
+The rules follow what Directus 12.4 does with ``directus_notifications`` on SQLite, so that the
+embedded inbox answers a query exactly as a server would. That is proven, not claimed: the
+expectation table in ``tests/support/filter_table.py`` is run against this engine
+(``tests/embedded/test_filters.py``) and against a real server holding the same rows
+(``tests/test_contract_filters.py``).
 
-* Field types are those a SQLite-backed Directus reports: ``id`` integer, ``timestamp`` timestamp,
-  ``message`` text, every other column (``recipient`` and ``sender`` included) string. Each type
-  allows only Directus's operators for it: ``_gt`` on a string field, or ``_contains`` on ``id``, is
-  an error (400 INVALID_QUERY), as is an unknown operator.
-* An unknown field, in a filter, a sort or a field list, is 403 FORBIDDEN ("You don't have
-  permission to access field ... or it does not exist"), not 400.
+* Field types are those a SQLite-backed Directus reports (``app.models.NOTIFICATION_FIELDS``):
+  ``id`` integer, ``timestamp`` timestamp, ``message`` text, every other column (``recipient`` and
+  ``sender`` included) string. Each type allows only Directus's operators for it: ``_gt`` on a
+  string field, or ``_contains`` on ``id``, is an error (400 INVALID_QUERY), as is an unknown
+  operator. A filter or a sort may reach a user's fields through ``recipient.`` and ``sender.``.
+* An unknown field, in a filter or a sort, is 403 FORBIDDEN ("You don't have permission to access
+  field ... or it does not exist"), not 400. (Where a filter names several, Directus lists them all;
+  this engine names the first.)
 * ``_contains``/``_starts_with``/``_ends_with`` use ``LIKE``: on SQLite that is case-insensitive for
   ASCII letters and case-sensitive for others (``ä`` ≠ ``Ä``), and ``%``/``_`` in the value are
   wildcards. The ``_i…`` operators compare ``LOWER(column)`` with the lower-cased value, and SQLite's
   ``LOWER`` only folds ASCII. Running the same SQL on SQLite reproduces all of this exactly.
 * ``_neq``, ``_ncontains``, ``_nin`` … never match NULL (SQL three-valued logic), as on the server.
 * Values: the strings ``"true"``, ``"false"``, ``"null"`` (and ``"NULL"``) mean the literals;
-  ``$CURRENT_USER`` (and ``$CURRENT_USER.<field>``) and ``$NOW`` / ``$NOW(-7 days)`` are resolved;
-  ``_in``/``_nin``/``_between`` take a list or a comma-separated string; an empty string or a
-  non-scalar value is an error; ``_between`` with other than two values is ignored.
-* Several keys in one object are AND-ed; an ``_or`` with an empty ``{}`` member, ``_or: []`` and
-  ``_and: []`` match everything; ``{"field": {}}`` is no condition.
+  ``$CURRENT_USER`` (and ``$CURRENT_USER.<field>``) and ``$NOW`` / ``$NOW(-7 days)`` are resolved,
+  the adjustment with date-fns's arithmetic (see ``_add_days``); ``_in``/``_nin``/``_between`` take
+  a list or a comma-separated string; an empty string or a non-scalar value is an error;
+  ``_between`` with other than two values is ignored.
+* Several keys in one object are AND-ed; an ``_or`` with an empty ``{}`` member, ``_or: []``,
+  ``_and: []`` and a field given an empty list match everything; ``{"field": {}}`` is no condition.
 * Timestamps compare as instants: a filter value is parsed like JavaScript's ``new Date(value)``
   (a date alone is UTC midnight, a time without offset is taken as UTC, a number is epoch
   milliseconds); a value that does not parse compares as greater than every timestamp, like
   Directus's ``NaN``.
 * Search is case-insensitive ``LIKE`` over every string and text field (so also the recipient and
   sender ids), OR-ed, plus ``id = N`` when the text is exactly an integer's decimal form.
+* Field lists name notification fields only (``app.models.Query`` refuses the rest): Directus
+  would answer a user's fields without the user's id.
+
+(Long because Directus's filter language is: every operator, value rule and variable above is
+here because the table has a case for it that the server answers the same way.)
 """
 
 from __future__ import annotations
@@ -40,34 +50,16 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from app.errors import ForbiddenError, InvalidInputError
+from app.models import NOTIFICATION_FIELDS, USER_FIELDS, USER_RELATIONS, DirectusType
 
 USERS_TABLE = "users"
 ALIAS = "n"
 
-FIELD_TYPES: dict[str, str] = {
-    "id": "integer",
-    "timestamp": "timestamp",
-    "status": "string",
-    "recipient": "string",
-    "sender": "string",
-    "subject": "string",
-    "message": "text",
-    "collection": "string",
-    "item": "string",
-}
+FIELD_TYPES: dict[str, DirectusType] = {name: field.type for name, field in NOTIFICATION_FIELDS.items()}
 """The notification fields and their Directus types (as a SQLite-backed server reports them)."""
 
-NOTIFICATION_FIELDS: tuple[str, ...] = tuple(FIELD_TYPES)
-
-USER_FIELD_TYPES: dict[str, str] = {
-    "id": "uuid",
-    "first_name": "string",
-    "last_name": "string",
-    "email": "string",
-}
+USER_FIELD_TYPES: dict[str, DirectusType] = {name: field.type for name, field in USER_FIELDS.items()}
 """The user fields the embedded inbox keeps, reachable through ``recipient.`` and ``sender.``."""
-
-RELATIONS = ("recipient", "sender")
 
 SEARCH_FIELDS: tuple[str, ...] = tuple(name for name, kind in FIELD_TYPES.items() if kind in ("string", "text"))
 
@@ -94,7 +86,7 @@ _STRING_OPS = frozenset(
         "_nin",
     }
 )
-OPERATORS_FOR_TYPE: dict[str, frozenset[str]] = {
+OPERATORS_FOR_TYPE: dict[DirectusType, frozenset[str]] = {
     "string": _STRING_OPS,
     "text": _STRING_OPS,
     "uuid": frozenset({"_eq", "_neq", "_null", "_nnull", "_in", "_nin"}),
@@ -143,6 +135,7 @@ _LIKE_OPS: dict[str, tuple[bool, bool, str]] = {
 _COMPARISONS = {"_eq": "=", "_lt": "<", "_lte": "<=", "_gt": ">", "_gte": ">="}
 
 MAX_SAFE_INTEGER = 2**53 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 INVALID_DATE = "NaN"
 """What an unparsable timestamp value becomes: as text it sorts after every ISO timestamp, so it
 compares the way Directus's ``NaN`` does against its integer column (greater than everything)."""
@@ -235,7 +228,11 @@ def _parse_entry(key: str, value: Any, ctx: FilterContext) -> _Node:
 
 def _parse_field(path: tuple[str, ...], value: Any, ctx: FilterContext) -> _Node:
     if isinstance(value, list):
-        raise unknown_field("0")
+        # Directus reads a list's indexes as field names ("0", "1", ... do not exist); an empty
+        # list is no condition.
+        if value:
+            raise unknown_field("0")
+        return None
     if not isinstance(value, Mapping):
         return _make_cond(path, "_eq", value, ctx)
     parts: list[_Node] = []
@@ -306,11 +303,23 @@ def _coerce(value: Any) -> Any:
     return value
 
 
-_NOW_ADJUST = re.compile(
-    r"^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|"
-    r"days?|d|weeks?|w|months?|mth|mo|years?|yrs?|y)?$",
+_BETWEEN_PARENS = re.compile(r"\(([^()]+)\)")
+_NOW_ADJUSTMENT = re.compile(
+    r"(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|"
+    r"days?|d|weeks?|w|months?|mth|mo|years?|yrs?|y)?",
     re.IGNORECASE,
 )
+_MS_PER_UNIT = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+_UNITS = {
+    **dict.fromkeys(("years", "year", "yrs", "yr", "y"), "years"),
+    **dict.fromkeys(("months", "month", "mth", "mo"), "months"),
+    **dict.fromkeys(("weeks", "week", "w"), "weeks"),
+    **dict.fromkeys(("days", "day", "d"), "days"),
+    **dict.fromkeys(("hours", "hour", "hrs", "hr", "h"), "h"),
+    **dict.fromkeys(("minutes", "minute", "mins", "min", "m"), "m"),
+    **dict.fromkeys(("seconds", "second", "secs", "sec", "s"), "s"),
+    **dict.fromkeys(("milliseconds", "millisecond", "msecs", "msec", "ms"), "ms"),
+}
 
 
 def _resolve_variable(value: Any, ctx: FilterContext) -> Any:
@@ -331,54 +340,58 @@ def _resolve_variable(value: Any, ctx: FilterContext) -> Any:
 
 
 def _parse_now(value: str, now: datetime) -> datetime:
-    match = re.search(r"\(([^)]*)\)", value)
-    if not match or not match.group(1):
+    """``$NOW`` or ``$NOW(<adjustment>)``, as Directus's ``parseNow`` and ``adjustDate`` read it;
+    an adjustment they cannot read is no adjustment."""
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # a JavaScript Date holds milliseconds
+    match = _BETWEEN_PARENS.search(value) if "(" in value and ")" in value else None
+    if match is None:
         return now
-    adjustment = match.group(1).strip()
-    sign = -1 if adjustment.startswith("-") else 1
-    if adjustment[:1] in "+-":
+    adjustment = match.group(1)
+    subtract = adjustment.startswith("-")
+    if subtract or adjustment.startswith("+"):
         adjustment = adjustment[1:]
-    parsed = _NOW_ADJUST.match(adjustment)
-    if not parsed:
+    parsed = _NOW_ADJUSTMENT.fullmatch(adjustment)
+    if parsed is None:
         return now
-    amount = float(parsed.group(1)) * sign
-    unit = (parsed.group(2) or "days").lower()
-    if unit in ("years", "year", "yrs", "yr", "y"):
-        return _add_months(now, int(amount * 12))
-    if unit in ("months", "month", "mth", "mo"):
-        return _add_months(now, int(amount))
-    if unit in ("weeks", "week", "w"):
-        return now + timedelta(weeks=amount)
-    if unit in ("days", "day", "d"):
-        return now + timedelta(days=amount)
-    if unit in ("hours", "hour", "hrs", "hr", "h"):
-        return now + timedelta(hours=amount)
-    if unit in ("minutes", "minute", "mins", "min", "m"):
-        return now + timedelta(minutes=amount)
-    if unit in ("seconds", "second", "secs", "sec", "s"):
-        return now + timedelta(seconds=amount)
-    return now + timedelta(milliseconds=amount)
+    amount = -float(parsed.group(1)) if subtract else float(parsed.group(1))
+    try:
+        return _adjust(now, amount, _UNITS[(parsed.group(2) or "days").lower()])
+    except (ValueError, OverflowError):
+        # Beyond what a datetime holds (a JavaScript Date reaches further): before or after every row.
+        return (datetime.max if amount > 0 else datetime.min).replace(tzinfo=UTC)
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
-    index = moment.year * 12 + (moment.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    days_in_month = [
-        31,
-        29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28,
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ][month - 1]
-    return moment.replace(year=year, month=month, day=min(moment.day, days_in_month))
+def _adjust(now: datetime, amount: float, unit: str) -> datetime:
+    if unit == "years":
+        return _add_months(now, amount * 12)
+    if unit == "months":
+        return _add_months(now, amount)
+    if unit == "weeks":
+        return _add_days(now, amount * 7)
+    if unit == "days":
+        return _add_days(now, amount)
+    # date-fns adds milliseconds, and a Date drops the fraction of a millisecond (towards zero).
+    epoch_ms = (now - _EPOCH) // timedelta(milliseconds=1)
+    return _EPOCH + timedelta(milliseconds=math.trunc(epoch_ms + amount * _MS_PER_UNIT[unit]))
+
+
+# date-fns's addDays and addMonths work through Date.setDate and Date.setMonth, which take the
+# whole part (towards zero) of the day or month they are given: "-1.5 days" on the 1st is one day
+# back, on the 15th two. The server runs in UTC, as does the embedded inbox.
+
+
+def _add_days(moment: datetime, amount: float) -> datetime:
+    day = math.trunc(moment.day + amount)
+    return moment.replace(day=1) + timedelta(days=day - 1)
+
+
+def _add_months(moment: datetime, amount: float) -> datetime:
+    if not amount:
+        return moment
+    index = math.trunc(moment.month - 1 + amount + 1)  # setMonth(getMonth() + amount + 1, 0)
+    year, month = moment.year + index // 12, index % 12 + 1
+    end_of_month = moment.replace(year=year, month=month, day=1) - timedelta(days=1)
+    return end_of_month.replace(day=min(moment.day, end_of_month.day))
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -422,7 +435,7 @@ def parse_js_date(value: Any) -> datetime | None:
         value = int(value)
     if isinstance(value, (int, float)):
         try:
-            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(value))
+            return _EPOCH + timedelta(milliseconds=int(value))
         except (OverflowError, ValueError):
             return None
     if not isinstance(value, str):
@@ -483,7 +496,7 @@ def timestamp_value(value: Any) -> str | None:
 
 
 def _ms(ms: int) -> str:
-    return format_timestamp(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms))
+    return format_timestamp(_EPOCH + timedelta(milliseconds=ms))
 
 
 def _epoch_ms_text(iso: str | None) -> str:
@@ -491,7 +504,7 @@ def _epoch_ms_text(iso: str | None) -> str:
     if iso is None or iso == INVALID_DATE:
         return "NaN"
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return str(int((moment - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(milliseconds=1)))
+    return str(int((moment - _EPOCH) / timedelta(milliseconds=1)))
 
 
 _JS_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -572,14 +585,14 @@ def _user_column(relation: str, user_field: str, alias: str) -> str:
     return f"(SELECT u.{user_field} FROM {USERS_TABLE} AS u WHERE u.id = {alias}.{relation})"
 
 
-def resolve_path(path: Sequence[str], alias: str = ALIAS) -> tuple[str, str]:
+def resolve_path(path: Sequence[str], alias: str = ALIAS) -> tuple[str, DirectusType]:
     """The SQL expression and Directus type of a field path; ``ForbiddenError`` when unknown."""
     name = path[0]
     if name not in FIELD_TYPES:
         raise unknown_field(name)
     if len(path) == 1:
         return f"{alias}.{name}", FIELD_TYPES[name]
-    if name not in RELATIONS:
+    if name not in USER_RELATIONS:
         raise unknown_field(path[1])
     sub = path[1]
     if sub not in USER_FIELD_TYPES or len(path) > 2:
@@ -736,49 +749,12 @@ def compile_sort(sort: Sequence[str], *, alias: str = ALIAS) -> str:
     return ", ".join(terms)
 
 
-@dataclass
-class FieldSelection:
-    """Which fields a ``fields`` list asks for: notification fields, and user fields per relation
-    (``None`` for a relation that stays a plain id)."""
+def select_fields(requested: Sequence[str] | None) -> frozenset[str] | None:
+    """The fields a ``fields`` list asks for; ``None`` means every field.
 
-    fields: frozenset[str]
-    expand: dict[str, frozenset[str]]
-
-    def wants(self, name: str) -> bool:
-        return name == "id" or name in self.fields or name in self.expand
-
-
-def select_fields(requested: Sequence[str] | None) -> FieldSelection | None:
-    """Resolve Directus ``fields``; ``None`` means every field. Unknown fields are 403."""
-    if not requested:
+    ``Query`` lets through only notification field names and ``*`` (never a user's fields), and
+    always the id, so that is all that arrives here.
+    """
+    if not requested or "*" in requested:
         return None
-    names: set[str] = set()
-    expand: dict[str, set[str]] = {}
-    everything = False
-    for raw in requested:
-        for item in raw.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            if item == "*":
-                everything = True
-                continue
-            path = item.split(".")
-            if path[0] not in FIELD_TYPES:
-                raise unknown_field(path[0])
-            if len(path) == 1:
-                names.add(path[0])
-                continue
-            if path[0] not in RELATIONS:
-                continue  # Directus ignores a sub-field of a plain field ("status.x")
-            sub = path[1]
-            if len(path) > 2 or (sub != "*" and sub not in USER_FIELD_TYPES):
-                raise unknown_field(
-                    sub if sub != "*" and sub not in USER_FIELD_TYPES else path[2], "directus_users", path[0]
-                )
-            expand.setdefault(path[0], set()).update(USER_FIELD_TYPES if sub == "*" else {sub})
-    if everything:
-        names.update(FIELD_TYPES)
-    if everything and not expand:
-        return None
-    return FieldSelection(frozenset(names), {key: frozenset(value) for key, value in expand.items()})
+    return frozenset(requested)

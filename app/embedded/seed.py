@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from app.embedded.filters import format_timestamp
+from app.embedded.schema import INSERT_NOTIFICATION, INSERT_USER, USER_COLUMNS
 
 RANDOM_SEED = 42
 T = TypeVar("T")
@@ -172,7 +173,8 @@ Kind = tuple[str, str, str | None, str | None, bool]
 """What each kind of demo notification draws: (subject, message, collection, item, is_system)."""
 
 Row = tuple[str, str, str, str | None, str, str, str | None, str | None]
-"""One demo row: (timestamp, status, recipient, sender, subject, message, collection, item)."""
+"""One demo row, the values of ``schema.INSERTED_COLUMNS``: (timestamp, status, recipient, sender,
+subject, message, collection, item)."""
 
 
 class _Generator:
@@ -424,19 +426,12 @@ def generate(count: int, now: datetime | None = None) -> list[Row]:
 
 
 def insert_users(conn: sqlite3.Connection, users: tuple[DemoUser, ...] = USERS) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO users (id, first_name, last_name, email) VALUES (?, ?, ?, ?)",
-        [(user.id, user.first_name, user.last_name, user.email) for user in users],
-    )
+    conn.executemany(INSERT_USER, [tuple(getattr(user, column) for column in USER_COLUMNS) for user in users])
 
 
 def seed(conn: sqlite3.Connection, count: int, now: datetime | None = None) -> int:
     """Insert the demo users and ``count`` notifications; the caller holds the transaction."""
     insert_users(conn)
     rows = generate(count, now)
-    conn.executemany(
-        "INSERT INTO notifications (timestamp, status, recipient, sender, subject, message, collection, item) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    conn.executemany(INSERT_NOTIFICATION, rows)
     return len(rows)

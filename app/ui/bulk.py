@@ -15,7 +15,7 @@ from textual.content import Content
 
 from app.backend import BATCH_CHUNK
 from app.errors import InboxError
-from app.models import ARCHIVED, INBOX, NotificationChanges
+from app.models import ARCHIVED, INBOX, Folder, NotificationChanges
 from app.sanitize import clean_line
 from app.ui.messages import (
     ArchiveDone,
@@ -46,7 +46,7 @@ class StatusMove:
 
     previous: dict[int, str]
     """Each notification's status before the move."""
-    new_status: str
+    new_status: Folder
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class BulkActions:
             return None
         return Targets(notification_list, keys, count)
 
-    def move(self, new_status: str) -> None:
+    def move(self, new_status: Folder) -> None:
         """Archive (``new_status`` archived) or move back to the inbox what the user chose."""
         reason = self.view.unavailable_reason("archive" if new_status == ARCHIVED else "unarchive")
         if reason:
@@ -104,7 +104,7 @@ class BulkActions:
         self._begin_busy(f"{verb} {plural(chosen.count)}…", chosen.count)
         self.view.run_worker(self._move(source, previous, removal, new_status), group="bulk")
 
-    async def _move(self, tab: str, previous: dict[int, str] | None, removal: Removal, new_status: str) -> None:
+    async def _move(self, tab: Folder, previous: dict[int, str] | None, removal: Removal, new_status: Folder) -> None:
         verb = "Archiving" if new_status == ARCHIVED else "Moving"
         try:
             if previous is None:
@@ -147,7 +147,7 @@ class BulkActions:
         self._begin_busy(f"Deleting {plural(chosen.count)}…", chosen.count)
         self.view.run_worker(self._delete_work(tab, chosen.keys, removal), group="bulk")
 
-    async def _delete_work(self, tab: str, keys: list[int] | None, removal: Removal) -> None:
+    async def _delete_work(self, tab: Folder, keys: list[int] | None, removal: Removal) -> None:
         try:
             if keys is None:
                 keys = list(await self._matching(tab))
@@ -180,7 +180,7 @@ class BulkActions:
             return
         self.view.post_message(UndoDone(len(move.previous)))
 
-    async def _matching(self, tab: str) -> dict[int, str]:
+    async def _matching(self, tab: Folder) -> dict[int, str]:
         """Every notification the tab's query matches on the server: id -> status, page by page.
 
         Collecting 70,000 ids takes a while too, so it moves the progress bar like the operation.
@@ -251,7 +251,7 @@ class BulkActions:
                 self._end_busy()
                 view.refresh_everything()
 
-    def _change_over(self, tab: str) -> None:
+    def _change_over(self, tab: Folder) -> None:
         """An operation on ``tab`` is over: reload both lists (the other one gained or lost rows)."""
         self._end_busy()
         if self.view.list_of(tab).finish_change():

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from app.errors import InboxError
-from app.models import ARCHIVED, INBOX, Notification
+from app.models import ARCHIVED, INBOX, Folder, Notification
 from app.sanitize import clean_line
 from app.ui.messages import (
     CountsChanged,
@@ -67,11 +67,11 @@ class Loader:
             return
         self.view.post_message(CountsChanged(*counts))
 
-    def load_pages(self, tab: str, generation: int, pages: set[int]) -> None:
+    def load_pages(self, tab: Folder, generation: int, pages: set[int]) -> None:
         # Exclusive per tab: a jump (G) cancels the load of pages the user has moved away from.
         self.view.run_worker(self._pages(tab, generation, sorted(pages)), group=f"pages-{tab}", exclusive=True)
 
-    async def _pages(self, tab: str, generation: int, pages: list[int]) -> None:
+    async def _pages(self, tab: Folder, generation: int, pages: list[int]) -> None:
         for page in pages:
             try:
                 result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
@@ -80,7 +80,7 @@ class Loader:
                 return
             self.view.post_message(PageLoaded(tab, generation, page, result.items, result.filter_count))
 
-    def reload(self, tab: str) -> None:
+    def reload(self, tab: Folder) -> None:
         """Fetch again what a list shows, keeping it on screen until the new pages are in."""
         notification_list = self.view.list_of(tab)
         if notification_list.mutations:
@@ -88,7 +88,7 @@ class Loader:
         generation, pages = notification_list.begin_reload()
         self.view.run_worker(self._reload(tab, generation, sorted(pages)), group=f"reload-{tab}", exclusive=True)
 
-    async def _reload(self, tab: str, generation: int, pages: list[int]) -> None:
+    async def _reload(self, tab: Folder, generation: int, pages: list[int]) -> None:
         fetched: dict[int, list[Notification]] = {}
         filter_count = 0
         try:
@@ -164,7 +164,7 @@ class Loader:
                     notification_list.redraw()
                 view.query_one(Preview).refresh_names()
 
-    def _after_load(self, tab: str) -> None:
+    def _after_load(self, tab: Folder) -> None:
         if tab == self.view.tab and self.view.current_list.row_count == 0:
             self.view.show_preview()  # no cursor moved, but "loading" became "empty"
         self.view.update_status()

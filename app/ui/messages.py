@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from app.errors import InboxError
-from app.models import Capabilities, Notification, User
+from app.models import Capabilities, Folder, Notification, User
 from app.ui.page_cache import Removal
 
 
@@ -44,7 +44,7 @@ class SessionFailed(LoadReport):
 class PageLoaded(LoadReport):
     """One page of a list arrived."""
 
-    tab: str
+    tab: Folder
     generation: int
     page_number: int
     items: list[Notification]
@@ -53,7 +53,7 @@ class PageLoaded(LoadReport):
 
 @dataclass
 class PageLoadFailed(LoadReport):
-    tab: str
+    tab: Folder
     generation: int
     error: InboxError
 
@@ -62,7 +62,7 @@ class PageLoadFailed(LoadReport):
 class ListReloaded(LoadReport):
     """Every page a list shows was fetched afresh (refresh, or after a change)."""
 
-    tab: str
+    tab: Folder
     generation: int
     pages: dict[int, list[Notification]]
     filter_count: int
@@ -70,7 +70,7 @@ class ListReloaded(LoadReport):
 
 @dataclass
 class ListReloadFailed(LoadReport):
-    tab: str
+    tab: Folder
     generation: int
     error: InboxError
 
@@ -108,28 +108,28 @@ class BulkProgress(BulkReport):
 class ArchiveDone(BulkReport):
     """Notifications moved between Inbox and Archived; ``previous`` maps each id to its old status."""
 
-    tab: str
+    tab: Folder
     previous: dict[int, str]
-    new_status: str
+    new_status: Folder
 
 
 @dataclass
 class ArchiveFailed(BulkReport):
-    tab: str
+    tab: Folder
     removal: Removal
     error: InboxError
-    new_status: str
+    new_status: Folder
 
 
 @dataclass
 class DeleteDone(BulkReport):
-    tab: str
+    tab: Folder
     count: int
 
 
 @dataclass
 class DeleteFailed(BulkReport):
-    tab: str
+    tab: Folder
     removal: Removal
     error: InboxError
 

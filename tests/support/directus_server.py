@@ -205,8 +205,20 @@ def _wait_for_ping(url: str, process: subprocess.Popen, log_path: Path, timeout:
     raise RuntimeError(f"directus did not answer /server/ping within {timeout} s:\n{log_path.read_text()[-4000:]}")
 
 
+_refusal: str | None = None
+"""Why this process must not start a server (set by the test suite), or ``None``."""
+
+
+def refuse_to_start(reason: str) -> None:
+    """Make every later ``start_server`` in this process fail with *reason*."""
+    global _refusal
+    _refusal = reason
+
+
 def start_server(workdir: Path, install: Install | None = None) -> RunningServer:
     """Bootstrap a fresh SQLite database in *workdir*, start the server, create three users."""
+    if _refusal is not None:
+        raise RuntimeError(_refusal)
     install = install or ensure_installed()
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()

@@ -12,7 +12,7 @@ import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from rich.cells import cell_len
 from textual.app import App
@@ -23,15 +23,23 @@ from textual.pilot import Pilot
 from app.config import Settings
 from app.embedded import EmbeddedBackend
 from app.embedded import seed as demo
-from app.embedded.store import SCHEMA
-from app.models import Page, Query
+from app.embedded.schema import SCHEMA
+from app.models import Notification, Page, Query
 from app.ui.app import InboxApp
+from app.ui.widgets.preview import Preview
 
 FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 MENTION_SUBJECT = demo.MENTION_EXAMPLE["subject"]
 SIZE = (120, 40)
 
 
+Backend = TypeVar("Backend", bound=EmbeddedBackend)
+
+
+@overload
+def seeded_inbox(path: Path, count: int) -> EmbeddedBackend: ...
+@overload
+def seeded_inbox(path: Path, count: int, backend_class: type[Backend]) -> Backend: ...
 def seeded_inbox(path: Path, count: int, backend_class: type[EmbeddedBackend] = EmbeddedBackend) -> EmbeddedBackend:
     """An embedded inbox holding ``count`` demo notifications, the newest dated ``FIXED_NOW``
     (``count=0``: the demo users and an empty inbox)."""
@@ -140,5 +148,26 @@ def rows(app: InboxApp) -> list[str]:
 
 
 def cursor_subject(app: InboxApp) -> str | None:
-    current = app.main.current_list.current
+    current = under_cursor(app)
     return current.subject if current is not None else None
+
+
+def row_at(app: InboxApp, row: int) -> Notification:
+    """The notification on a row of the list in front; the row must be loaded."""
+    notification = app.main.current_list.cache.get(row)
+    assert notification is not None, f"row {row} is not loaded"
+    return notification
+
+
+def under_cursor(app: InboxApp) -> Notification:
+    """The notification under the cursor; there must be one."""
+    notification = under_cursor(app)
+    assert notification is not None, "no notification is under the cursor"
+    return notification
+
+
+def previewed(app: InboxApp) -> Notification:
+    """The notification the preview shows; there must be one."""
+    notification = app.main.query_one(Preview).notification
+    assert notification is not None, "the preview shows no notification"
+    return notification

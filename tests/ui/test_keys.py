@@ -7,10 +7,12 @@ import importlib
 import inspect
 import pkgutil
 from pathlib import Path
+from typing import cast
 
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 import app.ui
 from app.config import Settings
@@ -123,7 +125,7 @@ async def test_every_key_of_the_dialogs_is_in_their_help_and_palette(backend) ->
         ):
             application.push_screen(screen)
             await settle(pilot)
-            lines = application.help_lines(screen)
+            lines = application.help_lines(cast(Screen[object], screen))
             titles = {entry.title for entry in KeyCommands(screen).entries()}
             for group in (*groups, keys.APP):
                 for binding in keys.bindings(group):
@@ -137,13 +139,13 @@ async def test_every_key_of_the_dialogs_is_in_their_help_and_palette(backend) ->
 async def test_every_key_can_be_rebound_in_the_keymap(backend) -> None:
     """Each binding id given a key of its own (ctrl+f1, ctrl+f2, …) answers to that key, wherever
     it lives: the app, the main view, the list, the preview, and the dialogs."""
-    rebound = {binding.id: f"ctrl+f{number}" for number, binding in enumerate(keys.ALL, start=1) if binding.id}
+    rebound = {str(binding.id): f"ctrl+f{number}" for number, binding in enumerate(keys.ALL, start=1)}
     application = inbox_app(backend, Settings(keymap=rebound))
 
     def answers(node_screen, group) -> None:
         active = node_screen.active_bindings
         for binding in keys.bindings(group):
-            new_key = rebound[binding.id]
+            new_key = rebound[str(binding.id)]
             assert new_key in active, f"{binding.id} is not on {new_key}"
             assert any(a.binding.id == binding.id for a in [active[new_key]]), binding.id
 

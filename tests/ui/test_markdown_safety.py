@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 
+from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.content import Content
 from textual.style import Style
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
@@ -47,7 +49,9 @@ def click_actions(app: App) -> list[tuple[MarkdownBlock, str, str]]:
     found = []
     for block in app.query(MarkdownBlock):
         content = block.render()
-        for span in getattr(content, "spans", []):
+        if not isinstance(content, Text | Content):
+            continue
+        for span in content.spans:
             if isinstance(span.style, Style) and "@click" in span.style.meta:
                 found.append((block, content.plain[span.start : span.end], span.style.meta["@click"]))
     return found

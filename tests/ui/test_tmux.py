@@ -37,6 +37,7 @@ class Terminal:
         self.session = session
 
     def tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
+        assert TMUX is not None, "tmux is not installed"
         return subprocess.run([TMUX, "-S", str(self.socket), *args], capture_output=True, text=True, timeout=30)
 
     def screen(self) -> str:
@@ -93,7 +94,9 @@ def test_the_installed_command_opens_moves_switches_and_quits(terminal):
 
     screen = terminal.wait_for(inbox_shown, "the inbox, with its count on the tab")
     assert "embedded inbox (no server configured)" in screen.splitlines()[0]
-    row, inbox_total = position(screen)
+    shown = position(screen)
+    assert shown is not None
+    row, inbox_total = shown
     assert row == 1
 
     terminal.press("j")

@@ -33,7 +33,6 @@ from app.drafts import (
     Draft,
     DraftFile,
     form_errors,
-    format_when,
     reply_draft,
     reply_slot,
 )
@@ -41,6 +40,7 @@ from app.errors import InboxError
 from app.message import to_markdown
 from app.models import Capabilities, Notification, User
 from app.sanitize import clean_line
+from app.timefmt import local_time_numeric as format_when
 from app.ui import keys
 from app.ui.commands import KeyCommands
 from app.ui.keys import KeySection

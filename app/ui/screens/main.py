@@ -24,7 +24,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Markdown, Tabs
 
 from app.backend import InboxBackend
 from app.errors import InboxError
-from app.models import ARCHIVED, DEFAULT_SORT, INBOX, Capabilities, Notification, Query, User
+from app.models import ARCHIVED, DEFAULT_SORT, INBOX, OLDEST_FIRST, Capabilities, Folder, Notification, Query, User
 from app.sanitize import clean_line, safe_url
 from app.ui import keys
 from app.ui.bulk import BulkActions, plural
@@ -43,11 +43,6 @@ if TYPE_CHECKING:
 
 EMPTY_TEXT = {INBOX: "Your inbox is empty.", ARCHIVED: "Nothing is archived."}
 
-INBOX_FILTER = {"status": {"_neq": ARCHIVED}}
-"""The Inbox tab: every status but "archived", so a status the server allows but no tab is named
-for (an ordinary user may set "read") is still shown, marked, rather than hidden."""
-
-OLDEST_FIRST = ("timestamp", "id")
 COUNT_CHECK_SECONDS = 30.0
 """How often the tabs' counts are asked of the server again."""
 
@@ -75,8 +70,8 @@ class MainScreen(Screen[None]):
         self.me: User | None = None
         self.capabilities: Capabilities | None = None
         self.session_error: InboxError | None = None
-        self.counts: dict[str, int | None] = {INBOX: None, ARCHIVED: None}
-        self.tab = INBOX
+        self.counts: dict[Folder, int | None] = {INBOX: None, ARCHIVED: None}
+        self.tab: Folder = INBOX
         self.search_text = ""
         self.oldest_first = False
         self.loader = Loader(self)
@@ -134,7 +129,7 @@ class MainScreen(Screen[None]):
     def lists(self) -> list[NotificationList]:
         return [self.list_of(INBOX), self.list_of(ARCHIVED)]
 
-    def list_of(self, tab: str) -> NotificationList:
+    def list_of(self, tab: Folder) -> NotificationList:
         return self.query_one(f"#{tab}-list", NotificationList)
 
     @property
@@ -148,17 +143,14 @@ class MainScreen(Screen[None]):
         host = urlsplit(info.location).netloc or info.location
         return f"{host} (GraphQL)" if info.kind == "graphql" else host
 
-    def query_for(self, tab: str, **overrides: Any) -> Query:
+    def query_for(self, tab: Folder, **overrides: Any) -> Query:
         """The server query behind a tab, with the current search and sort order."""
-        fields: dict[str, Any] = {
-            "mine": True,
-            "status": ARCHIVED if tab == ARCHIVED else None,
-            "filter": INBOX_FILTER if tab == INBOX else None,
+        options: dict[str, Any] = {
             "search": self.search_text or None,
             "sort": OLDEST_FIRST if self.oldest_first else DEFAULT_SORT,
         }
-        fields.update(overrides)
-        return Query(**fields)
+        options.update(overrides)
+        return Query.of_folder(tab, **options)
 
     def item_url(self, notification: Notification | None) -> str | None:
         if notification is None:
@@ -243,13 +235,13 @@ class MainScreen(Screen[None]):
     def load_counts(self) -> None:
         self.loader.load_counts()
 
-    def reload(self, tab: str) -> None:
+    def reload(self, tab: Folder) -> None:
         self.loader.reload(tab)
 
     def refresh_everything(self) -> None:
         self.loader.reload_everything()
 
-    def show_counts(self, counts: dict[str, int | None]) -> None:
+    def show_counts(self, counts: dict[Folder, int | None]) -> None:
         self.counts.update(counts)
         tabs = self.query_one(FolderTabs)
         for tab, count in self.counts.items():
@@ -322,7 +314,7 @@ class MainScreen(Screen[None]):
     def action_next_tab(self) -> None:
         self.action_show_tab(ARCHIVED if self.tab == INBOX else INBOX)
 
-    def action_show_tab(self, tab: str) -> None:
+    def action_show_tab(self, tab: Folder) -> None:
         # Switch at once, not when the tabs report it: a key typed right after must act on this tab.
         self.tab = tab
         self.query_one(FolderTabs).active = tab
@@ -334,7 +326,7 @@ class MainScreen(Screen[None]):
 
     @on(Tabs.TabActivated, "#tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        tab = event.tab.id or INBOX
+        tab: Folder = ARCHIVED if event.tab.id == ARCHIVED else INBOX
         if tab != self.tab:
             self.action_show_tab(tab)
 

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from app.models import ARCHIVED, INBOX, Notification
+from app.models import ARCHIVED, INBOX, Folder, Notification
 from app.sanitize import clean_line
 from app.timefmt import relative_time
 from app.ui import keys
@@ -83,7 +83,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def __init__(
         self,
-        tab: str,
+        tab: Folder,
         *,
         names: UserNames,
         clock: Callable[[], datetime],

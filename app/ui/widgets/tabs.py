@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Tab, Tabs
 
-from app.models import ARCHIVED, INBOX
+from app.models import ARCHIVED, INBOX, Folder
 
-TAB_TITLES = {INBOX: "Inbox", ARCHIVED: "Archived"}
+TAB_TITLES: dict[Folder, str] = {INBOX: "Inbox", ARCHIVED: "Archived"}
 
 
 class FolderTab(Tab):
@@ -24,7 +24,7 @@ class FolderTabs(Tabs, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(*(FolderTab(title, id=tab) for tab, title in TAB_TITLES.items()), active=INBOX, id=id)
 
-    def set_count(self, tab: str, count: int | None) -> None:
+    def set_count(self, tab: Folder, count: int | None) -> None:
         shown = "…" if count is None else f"{count:,}"
         folder_tab = self.get_tab(tab)
         if folder_tab is not None:
