@@ -203,6 +203,16 @@ async def test_a_frozen_network_is_noticed_by_the_keepalive(directus, admin):
         await proxy.aclose()
 
 
+async def test_credentials_the_server_refuses_are_offline_not_a_crash(directus):
+    async with (
+        RestBackend(directus.url, StaticToken("not-a-token-of-this-server")) as user,
+        Recorder(LiveInbox(user, reconnect_delays=QUICK_RECONNECT)) as seen,
+    ):
+        await seen.until_mode("offline")
+        assert seen.states[-1].reason == "the server does not accept the credentials"
+        assert seen.counts is None and not seen.created
+
+
 async def test_a_burst_of_a_thousand_arrives_in_a_few_batches(directus, admin):
     async with (
         RestBackend(directus.url, StaticToken(directus.user.token)) as user,
