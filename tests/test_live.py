@@ -29,6 +29,7 @@ from app.api import GraphQLBackend, PasswordLogin, RestBackend, StaticToken
 from app.backend import InboxBackend
 from app.embedded import EmbeddedBackend
 from app.live import LiveInbox
+from app.live.probe import GraphQLProbe, RestProbe, Summary, probe_for
 from app.models import ARCHIVED, INBOX, Notification, NotificationChanges, NotificationDraft, Query
 from tests.support.directus_server import RunningServer, ensure_installed, start_server
 from tests.support.live_recorder import Recorder
@@ -201,6 +202,18 @@ async def test_a_frozen_network_is_noticed_by_the_keepalive(directus, admin):
             assert_nothing_doubled(seen)
     finally:
         await proxy.aclose()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_the_probe_is_one_aggregate_that_agrees_with_the_listing(directus, admin, transport):
+    sent = await admin.send(3, "probed")
+    await admin.archive(sent[0])
+    async with TRANSPORTS[transport](directus.url, StaticToken(directus.user.token)) as user:
+        probe = probe_for(user, directus.user.id)
+        summary = await probe.summary()
+        assert summary == Summary.of_statuses(await probe.statuses())
+        assert isinstance(probe, (RestProbe, GraphQLProbe)) and probe.aggregates, "no fallback to the listing"
+        assert summary.newest_id >= sent[-1].id
 
 
 async def test_credentials_the_server_refuses_are_offline_not_a_crash(directus):
@@ -540,7 +553,7 @@ async def test_websockets_off_means_polling(spare_server, marker):
     ):
         await seen.until_mode("polling")
         state = seen.states[-1]
-        assert state.reason == "the server refused WebSockets (HTTP 404)" and state.poll_interval == 1.0
+        assert state.reason == "the server has WebSockets off (HTTP 404)" and state.poll_interval == 1.0
         (sent,) = await admin.send(subject="polled")
         await seen.until(lambda: seen.created[sent.id] > 0, what="the polled notification")
         await admin.archive(sent)

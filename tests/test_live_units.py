@@ -23,7 +23,7 @@ from app.embedded import EmbeddedBackend
 from app.live import FolderCounts, LiveInbox
 from app.live.changes import BatchBuilder, ConnectionState
 from app.live.inbox import Mirror, backoff_delay
-from app.live.probe import MalformedAnswer, StatusTotals, Summary, summary_of_groups
+from app.live.probe import EmbeddedProbe, MalformedAnswer, StatusTotals, Summary, probe_for, summary_of_groups
 from app.live.realtime import (
     ConnectionLost,
     MissedEvents,
@@ -302,6 +302,24 @@ async def test_a_backend_without_a_cheap_probe_is_reconciled_by_listing(memory_i
         await seen.until(lambda: first.id in seen.deleted, what="the delete")
         assert seen.counts == FolderCounts(inbox=1, archived=0)
         assert seen.states[-1].mode == "polling"
+
+
+async def test_the_embedded_probe_agrees_with_the_listing_and_sees_other_connections(tmp_path):
+    path = tmp_path / "inbox.sqlite3"
+    async with EmbeddedBackend(path, seed=50) as backend, EmbeddedBackend(path) as other:
+        me = (await backend.me()).id
+        probe = probe_for(backend, me)
+        try:
+            assert isinstance(probe, EmbeddedProbe)
+            before = await probe.summary()
+            assert before == Summary.of_statuses(await probe.statuses()) and before.by_status
+            assert await probe.summary() is before, "nobody wrote: the answer is the one held"
+            await other.create(NotificationDraft(recipient=me, subject="from elsewhere"))
+            after = await probe.summary()
+            assert after.newest_id > before.newest_id
+            assert after == Summary.of_statuses(await probe.statuses())
+        finally:
+            await probe.aclose()
 
 
 def test_watch_describes_each_mode_and_prints_one_clean_line():

@@ -184,6 +184,8 @@ class RealtimeSession:
             )
         except InvalidStatus as error:
             status = error.response.status_code
+            if status == 404:
+                raise RealtimeUnavailable("the server has WebSockets off (HTTP 404)") from None
             if 400 <= status < 500 and status not in (408, 429):
                 raise RealtimeUnavailable(f"the server refused WebSockets (HTTP {status})") from None
             # 5xx: a reverse proxy while the server restarts, an overloaded server: try again.
