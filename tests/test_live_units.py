@@ -156,9 +156,9 @@ async def handshake(connection: ServerConnection) -> None:
         await connection.send(json.dumps({"type": "subscription", "event": "init", "uid": subscribe["uid"]}))
 
 
-async def fake_server(script: Script, status: int | None = None) -> Server:
+async def fake_server(script: Script, status: int | None = None, greet: Script = handshake) -> Server:
     async def handler(connection: ServerConnection) -> None:
-        await handshake(connection)
+        await greet(connection)
         await script(connection)
         await connection.wait_closed()
 
@@ -247,8 +247,30 @@ async def test_a_token_expired_on_the_socket_is_renewed_or_the_socket_given_up()
         assert await collect(session, 1) == [MissedEvents("reauthenticated")]
         await session.aclose()
         static = await RealtimeSession.open(url_of(server), Tokens(renewable=False))
-        with pytest.raises(RealtimeUnavailable, match="cannot be renewed"):
+        with pytest.raises(RealtimeUnavailable, match="expired and cannot be renewed"):
             await collect(static, 1)
+    finally:
+        server.close()
+
+
+async def test_a_refused_first_token_is_renewed_once():
+    async def refuse_first(connection: ServerConnection) -> None:
+        first = json.loads(await connection.recv())
+        assert first["access_token"] == "token-0"
+        await connection.send(json.dumps({"type": "auth", "status": "error", "error": {"code": "AUTH_FAILED"}}))
+        await handshake(connection)  # the renewed token is accepted
+
+    async def nothing(connection: ServerConnection) -> None:
+        return None
+
+    server = await fake_server(nothing, greet=refuse_first)
+    try:
+        tokens = Tokens()
+        session = await RealtimeSession.open(url_of(server), tokens)
+        await session.aclose()
+        assert tokens.renewals == 1
+        with pytest.raises(RealtimeUnavailable, match=r"did not accept the token on the WebSocket \(AUTH_FAILED\)"):
+            await RealtimeSession.open(url_of(server), Tokens(renewable=False))
     finally:
         server.close()
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -155,10 +156,14 @@ def _rows(data: Sequence[Any]) -> tuple[tuple[Notification, ...], int]:
     return tuple(items), unreadable
 
 
+ERROR_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
+
+
 def _error_code(message: dict[str, Any]) -> str:
+    """The Directus error code of *message*, if it looks like one (it may end up on the screen)."""
     error = message.get("error")
     code = error.get("code") if isinstance(error, dict) else None
-    return code if isinstance(code, str) and code.isascii() and len(code) < 64 else "UNKNOWN"
+    return code if isinstance(code, str) and ERROR_CODE.fullmatch(code) else "UNKNOWN"
 
 
 class RealtimeSession:
@@ -251,20 +256,26 @@ class RealtimeSession:
             elif kind != "pong":
                 return message
 
-    async def _authenticate(self, *, renew: bool = False) -> None:
-        """Send an ``auth`` message, with a renewed token if *renew*."""
+    async def _send_auth(self) -> None:
         try:
-            if renew and not await self._tokens.renew():
-                raise RealtimeUnavailable("the access token expired and cannot be renewed (a static token?)")
             token = await self._tokens.access_token()
+        except NetworkError:
+            raise ConnectionLost("cannot reach the server for an access token") from None
+        except InboxError:
+            raise RealtimeUnavailable("the server gives no access token for the WebSocket") from None
+        await self._send({"type": "auth", "access_token": token})
+
+    async def _renew(self) -> bool:
+        """A new access token; False when there is none to be had (a static token, a refused login)."""
+        try:
+            return await self._tokens.renew()
         except NetworkError:
             raise ConnectionLost("cannot reach the server to renew the access token") from None
         except InboxError:
-            raise RealtimeUnavailable("the server refused to renew the access token") from None
-        await self._send({"type": "auth", "access_token": token})
+            return False
 
     async def _handshake(self) -> None:
-        await self._authenticate()
+        await self._send_auth()
         renewed = False
         while True:
             message = await self._receive()
@@ -272,9 +283,11 @@ class RealtimeSession:
                 continue
             if message.get("status") == "ok":
                 break
-            if _error_code(message) == "TOKEN_EXPIRED" and not renewed:
+            # In the default handshake mode an expired token is answered AUTH_FAILED (and the socket
+            # closed): a renewable token gets one renewal; a closed socket is then retried soon.
+            if not renewed and await self._renew():
                 renewed = True
-                await self._authenticate(renew=True)
+                await self._send_auth()
                 continue
             raise RealtimeUnavailable(f"the server did not accept the token on the WebSocket ({_error_code(message)})")
         for action in ACTIONS:
@@ -309,7 +322,9 @@ class RealtimeSession:
                 if message.get("status") == "ok":
                     yield MissedEvents("reauthenticated")
                 elif _error_code(message) == "TOKEN_EXPIRED":
-                    await self._authenticate(renew=True)
+                    if not await self._renew():
+                        raise RealtimeUnavailable("the access token expired and cannot be renewed")
+                    await self._send_auth()
                 else:
                     raise RealtimeUnavailable(f"the server ended the WebSocket session ({_error_code(message)})")
             elif kind == "subscribe" and message.get("status") == "error":
