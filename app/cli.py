@@ -11,6 +11,7 @@ Usage::
     directus-inbox unarchive ID [ID ...] [--json]
     directus-inbox delete ID [ID ...] [--yes] [--json]
     directus-inbox whoami [--json]
+    directus-inbox watch [--json]                     print new notifications as they arrive
 
 CONNECTION flags go before or after the subcommand: ``--url URL --token TOKEN --profile NAME
 --transport rest|graphql --config FILE --demo-size N --embedded``. Resolution is described in
@@ -34,6 +35,7 @@ JSON output (``--json``) has the same shape for every backend, is ASCII-only (ot
 - ``archive``/``unarchive``: ``{"updated": [id, ...]}``; ``delete``: ``{"deleted": [id, ...]}``
 - ``whoami``: ``{"user": {"id", "email", "first_name", "last_name"}, "backend": {"kind",
   "location"}, "capabilities": {"create": bool, "delete": bool, "archive": bool}}``
+- ``watch``: one ``notification`` per line (compact), as each arrives, until ctrl+c
 
 Exit codes: 0 success; 1 the operation failed (server refused, not found, unreachable, ...);
 2 usage or configuration error (bad flags, config file, compose input, missing ``--yes``);
@@ -248,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sub)
 
     sub = command("whoami", "Show the current user, the backend and what you may do.")
+    json_flag(sub)
+
+    sub = command("watch", "Print each new notification as it arrives, until ctrl+c (--json: one object a line).")
     json_flag(sub)
     return parser
 
@@ -559,7 +564,14 @@ async def cmd_whoami(backend: InboxBackend, args: argparse.Namespace, out: Outpu
     return EXIT_OK
 
 
+async def cmd_watch(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    from app.live.watch import watch
+
+    return await watch(backend, out.out, out.note, as_json=args.json)
+
+
 COMMANDS = {
+    "watch": cmd_watch,
     "list": cmd_list,
     "show": cmd_show,
     "send": cmd_send,

@@ -160,6 +160,14 @@ class RunningServer:
     workdir: Path
     log_path: Path
     extra: dict = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+    """The environment the server runs with (holds its secrets: never print it)."""
+    node: Path | None = None
+    cli: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -169,6 +177,24 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=15)
+
+    def start(self, **env: str) -> None:
+        """Start the stopped server again on the same port and database, *env* changed.
+
+        For tests of a server going away and coming back, or of a setting that needs a restart
+        (``WEBSOCKETS_ENABLED="false"``): users, tokens and data survive, the URL stays the same.
+        """
+        if self.running:
+            raise RuntimeError("the server is still running; stop() it first")
+        if self.node is None or self.cli is None:
+            raise RuntimeError("this server was not started by start_server()")
+        self.env.update(env)
+        self.process = _launch(self.node, self.cli, self.workdir, self.env, self.log_path)
+        _wait_for_ping(self.url, self.process, self.log_path)
+
+    def restart(self, **env: str) -> None:
+        self.stop()
+        self.start(**env)
 
 
 def _request(url: str, method: str = "GET", body: object | None = None, token: str | None = None):
@@ -215,8 +241,24 @@ def refuse_to_start(reason: str) -> None:
     _refusal = reason
 
 
-def start_server(workdir: Path, install: Install | None = None) -> RunningServer:
-    """Bootstrap a fresh SQLite database in *workdir*, start the server, create three users."""
+def _launch(node: Path, cli: Path, workdir: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with log_path.open("a") as log:
+        return subprocess.Popen(
+            [str(node), str(cli), "start"],
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def start_server(workdir: Path, install: Install | None = None, *, env: dict[str, str] | None = None) -> RunningServer:
+    """Bootstrap a fresh SQLite database in *workdir*, start the server, create three users.
+
+    *env* adds to or overrides the server's settings (``{"ACCESS_TOKEN_TTL": "5s"}``).
+    """
     if _refusal is not None:
         raise RuntimeError(_refusal)
     install = install or ensure_installed()
@@ -227,8 +269,8 @@ def start_server(workdir: Path, install: Install | None = None) -> RunningServer
     sendmail = workdir / "sendmail-stub"
     sendmail.write_text("#!/bin/sh\ncat > /dev/null\n")
     sendmail.chmod(0o755)
-    env = install.env()
-    env.update(
+    server_env = install.env()
+    server_env.update(
         {
             "HOST": "127.0.0.1",
             "PORT": str(port),
@@ -255,6 +297,7 @@ def start_server(workdir: Path, install: Install | None = None) -> RunningServer
             "PRESSURE_LIMITER_ENABLED": "false",
         }
     )
+    server_env.update(env or {})
     for sub in ("uploads", "extensions"):
         (workdir / sub).mkdir(exist_ok=True)
     (workdir / "package.json").write_text('{"name": "directus-inbox-test-server", "private": true}')
@@ -263,23 +306,14 @@ def start_server(workdir: Path, install: Install | None = None) -> RunningServer
         subprocess.run(
             [str(install.node), str(install.cli), "bootstrap"],
             cwd=workdir,
-            env=env,
+            env=server_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             check=True,
             timeout=300,
             stdin=subprocess.DEVNULL,
         )
-    log = log_path.open("a")
-    process = subprocess.Popen(
-        [str(install.node), str(install.cli), "start"],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = _launch(install.node, install.cli, workdir, server_env, log_path)
     try:
         _wait_for_ping(url, process, log_path)
         me = _request(f"{url}/users/me", token=admin.token)
@@ -332,6 +366,9 @@ def start_server(workdir: Path, install: Install | None = None) -> RunningServer
         workdir,
         log_path,
         {"role": role["data"]["id"], "policy": policy["data"]["id"]},
+        server_env,
+        install.node,
+        install.cli,
     )
 
 
