@@ -382,7 +382,10 @@ async def start_watch(*argv: str, env: dict[str, str]) -> Watch:
 NOTIFICATION_KEYS = {"id", "timestamp", "status", "recipient", "sender", "subject", "message", "collection", "item"}
 
 
-@pytest.mark.parametrize("backend", ["embedded", "rest", "graphql"])
+@pytest.mark.parametrize(
+    "backend",
+    ["embedded", pytest.param("rest", marks=pytest.mark.server), pytest.param("graphql", marks=pytest.mark.server)],
+)
 async def test_watch_prints_each_new_notification_as_json(request, backend, marker):
     env = dict(os.environ)
     if backend == "embedded":

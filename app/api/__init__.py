@@ -4,4 +4,7 @@ from app.api.auth import PasswordLogin, StaticToken
 from app.api.graphql import GraphQLBackend
 from app.api.rest import RestBackend
 
-__all__ = ["GraphQLBackend", "PasswordLogin", "RestBackend", "StaticToken"]
+DirectusBackend = RestBackend | GraphQLBackend
+"""A backend that talks to a Directus server (both have ``client``, the server's HTTP client)."""
+
+__all__ = ["DirectusBackend", "GraphQLBackend", "PasswordLogin", "RestBackend", "StaticToken"]

@@ -45,7 +45,7 @@ from typing import Literal
 from websockets.exceptions import ConnectionClosed
 
 from app.api.client import DirectusClient
-from app.api.rest import RestBackend
+from app.api import DirectusBackend
 from app.backend import InboxBackend
 from app.errors import AuthenticationError, ForbiddenError, InboxError, NetworkError
 from app.live.changes import BatchBuilder, ConnectionState, FolderCounts, LiveBatch, Mode
@@ -218,13 +218,13 @@ class LiveInbox:
         max_batch_delay: float = MAX_BATCH_DELAY,
     ) -> None:
         self.backend = backend
-        server = isinstance(backend, RestBackend)
+        server = isinstance(backend, DirectusBackend)
         if poll_interval is None:
             poll_interval = DEFAULT_POLL_INTERVAL if server else EMBEDDED_POLL_INTERVAL
         if poll_interval <= 0:
             raise ValueError("poll_interval must be positive")
         self.poll_interval = poll_interval
-        self._client = backend.client if isinstance(backend, RestBackend) and realtime else None
+        self._client = backend.client if isinstance(backend, DirectusBackend) and realtime else None
         self.reconnect_delays = reconnect_delays
         self.keepalive = keepalive
         self.settle = settle

@@ -148,7 +148,7 @@ def rows(app: InboxApp) -> list[str]:
 
 
 def cursor_subject(app: InboxApp) -> str | None:
-    current = under_cursor(app)
+    current = app.main.current_list.current
     return current.subject if current is not None else None
 
 
@@ -161,7 +161,7 @@ def row_at(app: InboxApp, row: int) -> Notification:
 
 def under_cursor(app: InboxApp) -> Notification:
     """The notification under the cursor; there must be one."""
-    notification = under_cursor(app)
+    notification = app.main.current_list.current
     assert notification is not None, "no notification is under the cursor"
     return notification
 

@@ -135,8 +135,13 @@ async def send_and_wait(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def draft_on_disk(app: ComposeHost) -> Draft:
-    draft = app.dialog.draft_file.load()
+def draft_on_disk(app: ComposeHost) -> Draft | None:
+    return app.dialog.draft_file.load()
+
+
+def saved_draft(app: ComposeHost) -> Draft:
+    """The draft on disk; there must be one."""
+    draft = draft_on_disk(app)
     assert draft is not None, "no draft on disk"
     return draft
 
@@ -523,7 +528,7 @@ async def test_a_failed_send_keeps_the_dialog_and_the_draft() -> None:
             assert status.startswith(f"Not sent: Cannot reach {url}: connection refused")
             assert status.endswith("Your draft is kept.")
             assert app.results == [] and isinstance(app.screen, ComposeScreen)
-            draft = draft_on_disk(app)
+            draft = saved_draft(app)
             assert (draft.subject, draft.message) == ("Into the void", "Keep me")
 
 
@@ -544,7 +549,7 @@ async def test_a_server_error_is_shown_cleaned_and_the_draft_kept(tmp_path: Path
         assert shown(app, "#compose-status") == (
             "Not sent: The server failed: Internal Server Error Your draft is kept."
         )
-        assert draft_on_disk(app).subject == "Doomed"
+        assert saved_draft(app).subject == "Doomed"
         assert app.results == []
 
 
@@ -564,7 +569,7 @@ async def test_too_large_a_message_is_refused_and_the_draft_kept(directus) -> No
             status = shown(app, "#compose-status")
             assert "request entity too large" in status and "shorten the message" in status
             assert isinstance(app.screen, ComposeScreen) and app.results == []
-            assert draft_on_disk(app).message == huge
+            assert saved_draft(app).message == huge
         assert (await admin.list_notifications(Query(filter={"subject": {"_eq": subject}}))).items == []
 
 

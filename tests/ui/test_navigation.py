@@ -12,6 +12,7 @@ from app.message import to_markdown
 from app.models import ARCHIVED, INBOX, NotificationDraft, Query
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.widgets.preview import SETTLE_DELAY, Preview
+from app.ui.widgets.tabs import FolderTabs
 from tests.ui.support import (
     MENTION_SUBJECT,
     CountingBackend,
@@ -69,7 +70,7 @@ async def test_j_k_and_arrows_move_and_the_preview_follows(backend):
         assert app.query_one(Preview).notification == second
         assert second.subject and second.subject in screen_text(app).split("▏")[1]
         await pilot.press("down", "down", "up")
-        assert app.main.current_list.cursor == 1
+        assert app.main.current_list.cursor == 2
         await pilot.press("k", "k", "k")
         assert app.main.current_list.cursor == 0
         assert cursor_subject(app) == MENTION_SUBJECT
@@ -344,3 +345,23 @@ async def test_moving_while_a_long_message_is_laid_out_leaves_the_app_answering(
         assert preview.notification == app.main.current_list.current
         assert preview.query_one("#preview-body", Markdown).source == to_markdown(long_message)
     await backend.aclose()
+
+
+async def test_tab_switches_faster_than_a_human_end_on_the_last_one(backend):
+    """Tab pressed twice quickly, or 2 then 1, used to start an endless switching loop (100% CPU,
+    help could no longer be closed). Keys arrive here without the app catching up in between."""
+    app = inbox_app(backend)
+    async with run(app) as pilot:
+        await settle(pilot)
+        for keys, expected in ((["tab", "tab"], INBOX), (["2", "1"], INBOX), (["tab", "tab", "tab"], ARCHIVED)):
+            for key in keys:
+                app.post_message(events.Key(key, None))
+            await settle(pilot)
+            assert app.main.tab == expected
+            assert app.main.query_one(FolderTabs).active == expected
+        await pilot.click(f"#{INBOX}")
+        await settle(pilot)
+        assert app.main.tab == INBOX
+        await pilot.press("question_mark")
+        await pilot.press("escape")
+        assert not app.screen.is_modal, "help closes"

@@ -326,7 +326,10 @@ class MainScreen(Screen[None]):
 
     @on(Tabs.TabActivated, "#tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        tab: Folder = ARCHIVED if event.tab.id == ARCHIVED else INBOX
+        # A click. The event of a key's switch arrives later, perhaps after another switch: acting
+        # on the event's tab then switched back, whose event switched again, without end. The
+        # tabs' current state is the truth; it differs from ours only after a click.
+        tab: Folder = ARCHIVED if self.query_one(FolderTabs).active == ARCHIVED else INBOX
         if tab != self.tab:
             self.action_show_tab(tab)
 
