@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.directus_server import RunningServer, ensure_installed, start_server
+from tests.support.fault_proxy import directus_admin, fault_proxy  # noqa: F401 - fixtures
 
 
 @pytest.fixture(autouse=True)
