@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.directus_server import RunningServer, ensure_installed, start_server
-from tests.support.fault_proxy import directus_admin, fault_proxy  # noqa: F401 - fixtures
+from tests.support.fault_proxy import directus_admin, fault_proxy, self_signed_certificate, tls_fault_proxy  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -14,10 +14,8 @@ import json
 import os
 import ssl
 import struct
-import subprocess
 import threading
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -330,34 +328,13 @@ def test_a_cli_subprocess_goes_through_the_proxy(fault_proxy, directus):
     ]
 
 
-@pytest.fixture(scope="session")
-def self_signed(tmp_path_factory) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 that no CA signed, and its key (made with the openssl command)."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
-@pytest.fixture
-def tls_proxy(directus, self_signed):
-    """The proxy as an HTTPS server with the self-signed certificate, in front of the real server."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*self_signed)
-    with FaultProxy(directus.url, ssl_context=context) as proxy:
-        yield proxy
-
-
-def test_tls_with_a_self_signed_certificate(tls_proxy, self_signed, directus):
-    assert tls_proxy.url.startswith("https://127.0.0.1:")
+def test_tls_with_a_self_signed_certificate(tls_fault_proxy, self_signed_certificate):
+    assert tls_fault_proxy.url.startswith("https://127.0.0.1:")
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        httpx.get(f"{tls_proxy.url}/server/ping")
+        httpx.get(f"{tls_fault_proxy.url}/server/ping")
     assert (
-        httpx.get(f"{tls_proxy.url}/server/ping", verify=ssl.create_default_context(cafile=self_signed[0])).text
+        httpx.get(
+            f"{tls_fault_proxy.url}/server/ping", verify=ssl.create_default_context(cafile=self_signed_certificate[0])
+        ).text
         == "pong"
     )

@@ -28,8 +28,9 @@ server look dead (new connections refused, open ones cut, WebSockets too) until 
 ``exchanges`` records every request: method, path, query, body, the server's status (``None`` when
 the server was not asked) and the fault applied.
 
-The ``fault_proxy`` fixture puts one in front of the session's real server; ``directus_admin``
-asks that server directly what it now holds.
+The ``fault_proxy`` fixture puts one in front of the session's real server (``tls_fault_proxy``:
+over HTTPS, with ``self_signed_certificate``); ``directus_admin`` asks that server directly what
+it now holds.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ import json
 import socket
 import ssl
 import struct
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -573,10 +576,30 @@ class DirectAdmin:
         response.raise_for_status()
         return response.json()["data"] if response.content else None
 
+    def _post(self, path: str, body: Any) -> Any:
+        # json.dumps, not httpx's encoder: ASCII escapes let a lone surrogate through, and the
+        # body's size is what json.dumps says (see HostileCase.fill_to).
+        return self._data(self.http.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"}))
+
     def create(self, recipient: str, subjects: list[str], **fields: Any) -> list[dict[str, Any]]:
         """One notification per subject, in one request; the rows as the server stored them."""
-        rows = [{"recipient": recipient, "subject": subject, **fields} for subject in subjects]
-        return list(self._data(self.http.post("/notifications", json=rows)))
+        return list(self._post("/notifications", [{"recipient": recipient, "subject": s, **fields} for s in subjects]))
+
+    def create_one(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._post("/notifications", body))
+
+    def get(self, notification_id: int) -> dict[str, Any] | None:
+        """The notification as stored, or ``None`` when the server no longer holds it."""
+        rows = self.notifications({"id": {"_eq": notification_id}})
+        return rows[0] if rows else None
+
+    def create_user(self, **fields: Any) -> str:
+        """A user without a role: no app access, so no licence seat; returns the id."""
+        fields.setdefault("email_notifications", False)
+        return str(self._post("/users", fields)["id"])
+
+    def delete_user(self, user_id: str) -> None:
+        self.http.delete(f"/users/{user_id}").raise_for_status()
 
     def notifications(self, filter_: dict[str, Any]) -> list[dict[str, Any]]:
         params: dict[str, str | int] = {"filter": json.dumps(filter_), "limit": -1, "sort": "id"}
@@ -595,6 +618,29 @@ class DirectAdmin:
 def fault_proxy(directus: Any) -> Iterator[FaultProxy]:
     """A ``FaultProxy`` in front of the session's real Directus (``directus`` fixture)."""
     with FaultProxy(directus.url) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def self_signed_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no CA signed, and its key (made by the openssl command)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def tls_fault_proxy(directus: Any, self_signed_certificate: tuple[Path, Path]) -> Iterator[FaultProxy]:
+    """A ``FaultProxy`` serving HTTPS with the self-signed certificate, in front of the real Directus."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*self_signed_certificate)
+    with FaultProxy(directus.url, ssl_context=context) as proxy:
         yield proxy
 
 
