@@ -93,6 +93,7 @@ async def test_hold_response_outlasts_the_clients_timeout_after_the_server_appli
         with pytest.raises(NetworkError, match=r"did not answer within 0\.5 s"):
             await app_backend.update_many(ids[1:], NotificationChanges(status=ARCHIVED))
 
+    fault_proxy.wait_for("PATCH", "/notifications", count=2)  # on a slow day the client gives up first
     assert directus_admin.statuses(ids) == {ids[0]: ARCHIVED, ids[1]: ARCHIVED}
 
 
@@ -199,6 +200,7 @@ async def test_stall_body_stops_mid_answer(fault_proxy, directus, directus_admin
             await app_backend.update_many([row["id"]], NotificationChanges(status=ARCHIVED))
         with pytest.raises(NetworkError):  # seconds=0: cut right there
             await app_backend.me()
+    fault_proxy.wait_for("PATCH", "/notifications")
     assert directus_admin.statuses([row["id"]]) == {row["id"]: ARCHIVED}
 
 
@@ -236,7 +238,7 @@ async def test_go_down_refuses_and_cuts_then_come_back_serves_on_the_same_url(fa
 
         waiting = threading.Thread(target=held_request)
         waiting.start()
-        await wait_until(lambda: fault_proxy.requests("GET", "/users/me"))
+        fault_proxy.wait_for("GET", "/users/me")
         fault_proxy.go_down()
         waiting.join(timeout=10)
         assert not waiting.is_alive() and isinstance(errors[0], httpx.RemoteProtocolError)
@@ -247,12 +249,6 @@ async def test_go_down_refuses_and_cuts_then_come_back_serves_on_the_same_url(fa
         fault_proxy.come_back()
         assert fault_proxy.url == url
         assert (await app_backend.me()).id == directus.user.id
-
-
-async def wait_until(condition, timeout: float = 10) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 # --- WebSockets: relayed untouched, cut when the server goes down ---------------------------------

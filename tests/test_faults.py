@@ -34,7 +34,7 @@ def connect(proxy: FaultProxy, account) -> list[str]:
     return ["--url", proxy.url, "--token", account.token]
 
 
-def slow_profile(tmp_path: Path, proxy: FaultProxy, account, timeout: float = 2) -> list[str]:
+def slow_profile(tmp_path: Path, proxy: FaultProxy, account, timeout: float = 3) -> list[str]:
     """A profile at the proxy with a short timeout (the only way to set one), in a private file."""
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.p]\nurl = "{proxy.url}"\ntoken = "{account.token}"\ntimeout = {timeout}\n')
@@ -80,6 +80,7 @@ def test_cli_status_change_whose_answer_is_lost_reports_what_the_server_holds(
 
     result = run_cli(command, *map(str, ids), "--json", *slow_profile(tmp_path, fault_proxy, directus.user))
 
+    fault_proxy.wait_for("PATCH", "/notifications")
     assert directus_admin.statuses(ids) == dict.fromkeys(ids, after)
     assert result.code == 0, result.err
     assert result.json == {"updated": ids}
@@ -134,6 +135,7 @@ def test_cli_send_whose_answer_is_lost_reports_the_notification_that_was_created
         *slow_profile(tmp_path, fault_proxy, directus.admin),
     )  # fmt: skip
 
+    fault_proxy.wait_for("POST", "/notifications")
     [stored] = directus_admin.notifications({"subject": {"_eq": subject}})
     assert len(fault_proxy.requests("POST", "/notifications")) == 1, "never sent twice"
     assert result.code == 0, result.err

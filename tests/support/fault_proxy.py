@@ -26,7 +26,7 @@ A rule fires ``times`` times (``None``: every match from the ``nth`` on); ``body
 it to requests whose body holds a text (a GraphQL mutation's name, say). ``go_down()`` makes the
 server look dead (new connections refused, open ones cut, WebSockets too) until ``come_back()``.
 ``exchanges`` records every request: method, path, query, body, the server's status (``None`` when
-the server was not asked) and the fault applied.
+the server was not asked) and the fault applied; ``wait_for`` waits for one to be recorded.
 
 The ``fault_proxy`` fixture puts one in front of the session's real server (``tls_fault_proxy``:
 over HTTPS, with ``self_signed_certificate``); ``directus_admin`` asks that server directly what
@@ -282,6 +282,7 @@ class FaultProxy:
         self.ssl_context = ssl_context
         self.port = 0
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
         self._rules: list[Rule] = []
         self._exchanges: list[Exchange] = []
         self._loop = asyncio.new_event_loop()
@@ -353,6 +354,19 @@ class FaultProxy:
         """The exchanges of *method* and *path* (a glob)."""
         return [e for e in self.exchanges if method in ("*", e.method) and fnmatch.fnmatchcase(e.path, path)]
 
+    def wait_for(self, method: str = "*", path: str = "*", count: int = 1, timeout: float = 30) -> list[Exchange]:
+        """Block until *count* exchanges of *method* and *path* are recorded; they are recorded once
+        the server answered (or was left out), so the server has then done its part, even when the
+        client gave up first."""
+
+        def matching() -> list[Exchange]:
+            return [e for e in self._exchanges if method in ("*", e.method) and fnmatch.fnmatchcase(e.path, path)]
+
+        with self._recorded:
+            if not self._recorded.wait_for(lambda: len(matching()) >= count, timeout):
+                raise TimeoutError(f"{count} x {method} {path} did not come through within {timeout} s")
+            return matching()
+
     def _fault_for(self, method: str, path: str, body: bytes) -> Fault | None:
         """Every matching rule counts the request; the first one due applies its fault."""
         chosen: Rule | None = None
@@ -371,8 +385,9 @@ class FaultProxy:
         method, target = request.start.split(" ")[:2]
         parts = urlsplit(target)
         exchange = Exchange(method, parts.path, parts.query, request.body, status, fault.name if fault else None)
-        with self._lock:
+        with self._recorded:
             self._exchanges.append(exchange)
+            self._recorded.notify_all()
 
     # --- the event loop's side ---------------------------------------------------------------------
 
