@@ -209,8 +209,10 @@ def test_rules_pick_the_nth_occurrence_and_count_their_times(fault_proxy, direct
     from_fourth_on = fault_proxy.on("GET", "/users/*", nth=4, times=None).respond(200, {"data": {"id": "later"}})
     with client(fault_proxy, directus.user.token) as http:
         seen = [http.get("/users/me").json()["data"]["id"] for _ in range(6)]
-    assert seen == [directus.user.id, "second", directus.user.id, "later", "later", "later"]
-    assert (second.seen, second.fired, from_fourth_on.seen, from_fourth_on.fired) == (6, 1, 6, 3)
+        assert seen == [directus.user.id, "second", directus.user.id, "later", "later", "later"]
+        assert (second.seen, second.fired, from_fourth_on.seen, from_fourth_on.fired) == (6, 1, 6, 3)
+        fault_proxy.clear_rules()
+        assert http.get("/users/me").json()["data"]["id"] == directus.user.id
 
 
 async def test_body_contains_picks_one_graphql_operation(fault_proxy, directus, directus_admin):
@@ -288,7 +290,7 @@ async def read_text(reader: asyncio.StreamReader) -> dict:
     return json.loads(await reader.readexactly(length))
 
 
-async def test_a_websocket_is_relayed_untouched_and_cut_when_the_server_dies(fault_proxy, directus):
+async def test_a_websocket_is_relayed_untouched_and_can_be_cut_or_refused(fault_proxy, directus):
     reader, writer, head = await open_websocket(fault_proxy)
     assert head.startswith(b"HTTP/1.1 101")
     send_text(writer, {"type": "auth", "access_token": directus.user.token})
@@ -297,10 +299,19 @@ async def test_a_websocket_is_relayed_untouched_and_cut_when_the_server_dies(fau
     assert await read_text(reader) == {"type": "pong", "uid": "p1"}
     assert [(e.method, e.path, e.status) for e in fault_proxy.exchanges] == [("GET", "/websocket", 101)]
 
-    fault_proxy.go_down()
+    fault_proxy.cut_connections()  # the connection goes; the server stays
     async with asyncio.timeout(10):
         assert await reader.read() == b""
     writer.close()
+
+    reader, writer, head = await open_websocket(fault_proxy)
+    assert head.startswith(b"HTTP/1.1 101")
+    fault_proxy.go_down()  # the connection goes, and so does the server
+    async with asyncio.timeout(10):
+        assert await reader.read() == b""
+    writer.close()
+    with pytest.raises(ConnectionRefusedError):
+        await open_websocket(fault_proxy)
 
     fault_proxy.come_back()
     fault_proxy.on("GET", "/websocket").respond(503, "down for maintenance", content_type="text/plain")

@@ -168,6 +168,10 @@ class Exchange:
         return json.loads(self.body)
 
 
+def _matching(exchanges: list[Exchange], method: str, path: str) -> list[Exchange]:
+    return [e for e in exchanges if method in ("*", e.method) and fnmatch.fnmatchcase(e.path, path)]
+
+
 class On:
     """The fault for requests matching ``FaultProxy.on(...)``; each method adds the rule."""
 
@@ -352,20 +356,16 @@ class FaultProxy:
 
     def requests(self, method: str = "*", path: str = "*") -> list[Exchange]:
         """The exchanges of *method* and *path* (a glob)."""
-        return [e for e in self.exchanges if method in ("*", e.method) and fnmatch.fnmatchcase(e.path, path)]
+        return _matching(self.exchanges, method, path)
 
     def wait_for(self, method: str = "*", path: str = "*", count: int = 1, timeout: float = 30) -> list[Exchange]:
         """Block until *count* exchanges of *method* and *path* are recorded; they are recorded once
         the server answered (or was left out), so the server has then done its part, even when the
         client gave up first."""
-
-        def matching() -> list[Exchange]:
-            return [e for e in self._exchanges if method in ("*", e.method) and fnmatch.fnmatchcase(e.path, path)]
-
         with self._recorded:
-            if not self._recorded.wait_for(lambda: len(matching()) >= count, timeout):
+            if not self._recorded.wait_for(lambda: len(_matching(self._exchanges, method, path)) >= count, timeout):
                 raise TimeoutError(f"{count} x {method} {path} did not come through within {timeout} s")
-            return matching()
+            return _matching(self._exchanges, method, path)
 
     def _fault_for(self, method: str, path: str, body: bytes) -> Fault | None:
         """Every matching rule counts the request; the first one due applies its fault."""
