@@ -22,6 +22,7 @@ import pytest
 
 from tests.support import directus_server
 from tests.support.directus_server import RunningServer, ensure_installed, start_server
+from tests.support.fault_proxy import directus_admin, fault_proxy, self_signed_certificate, tls_fault_proxy  # noqa: F401
 
 SERVER_MARK = "server"
 
