@@ -44,8 +44,8 @@ from typing import Literal
 
 from websockets.exceptions import ConnectionClosed
 
-from app.api.client import DirectusClient
 from app.api import DirectusBackend
+from app.api.client import DirectusClient
 from app.backend import InboxBackend
 from app.errors import AuthenticationError, ForbiddenError, InboxError, NetworkError
 from app.live.changes import BatchBuilder, ConnectionState, FolderCounts, LiveBatch, Mode
