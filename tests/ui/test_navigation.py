@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from textual import events
-from textual.widgets import Markdown
+from textual.message import Message
+from textual.widgets import Markdown, Tabs
 
 from app.config import Settings
 from app.embedded import EmbeddedBackend
@@ -351,12 +352,20 @@ async def test_tab_switches_faster_than_a_human_end_on_the_last_one(backend):
     """Tab pressed twice quickly, or 2 then 1, used to start an endless switching loop (100% CPU,
     help could no longer be closed). Keys arrive here without the app catching up in between."""
     app = inbox_app(backend)
-    async with run(app) as pilot:
+    messages: list[Message] = []
+
+    def switches() -> int:
+        return sum(isinstance(message, Tabs.TabActivated) for message in messages)
+
+    async with run(app, messages=messages) as pilot:
         await settle(pilot)
         for keys, expected in ((["tab", "tab"], INBOX), (["2", "1"], INBOX), (["tab", "tab", "tab"], ARCHIVED)):
             for key in keys:
                 app.post_message(events.Key(key, None))
             await settle(pilot)
+            before = switches()
+            await pilot.pause(0.3)
+            assert switches() == before, "the tabs kept switching by themselves"
             assert app.main.tab == expected
             assert app.main.query_one(FolderTabs).active == expected
         await pilot.click(f"#{INBOX}")
