@@ -43,6 +43,8 @@ from app import APP_NAME
 
 CONFIG_ENV = "DIRECTUS_INBOX_CONFIG"
 DEFAULT_TIMEOUT = 15.0
+DEFAULT_POLL_INTERVAL = 30.0
+"""Seconds between checks with a server that has no WebSockets (``poll_interval`` in the file)."""
 
 Transport = Literal["rest", "graphql"]
 
@@ -64,6 +66,17 @@ class Profile(BaseModel):
     timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
 
 
+class Alerts(BaseModel):
+    """``[alerts]``: how a new notification makes itself known beyond the toast (off by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bell: bool = False
+    """Ring the terminal's bell."""
+    desktop: bool = False
+    """A desktop notification through the terminal (OSC 9 and OSC 777; they pass through SSH)."""
+
+
 class ConfigFile(BaseModel):
     """The whole config file."""
 
@@ -71,7 +84,9 @@ class ConfigFile(BaseModel):
 
     default_profile: str | None = None
     theme: str | None = None
+    poll_interval: float = Field(default=DEFAULT_POLL_INTERVAL, gt=0)
     keymap: dict[str, str] = Field(default_factory=dict)
+    alerts: Alerts = Field(default_factory=Alerts)
     profiles: dict[str, Profile] = Field(default_factory=dict)
 
 
@@ -88,6 +103,9 @@ class Settings(BaseModel):
     timeout: float = DEFAULT_TIMEOUT
     theme: str | None = None
     keymap: dict[str, str] = Field(default_factory=dict)
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    """Seconds between checks with a server that has no WebSockets (and reconciliations with one)."""
+    alerts: Alerts = Field(default_factory=Alerts)
     profile: str | None = None
     demo_size: int | None = None
     config_path: Path | None = None
@@ -199,22 +217,24 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
         header = _line_of_table(text, "profiles", loc[1])
         table = f"[profiles.{loc[1]}]"
         line = _line_of_key(text, loc[2], header) if len(loc) >= 3 and header else header
-    elif loc[:1] == ["keymap"]:
-        header = _line_of_table(text, "keymap")
-        table = "[keymap]"
+    elif loc[:1] in (["keymap"], ["alerts"]):
+        header = _line_of_table(text, loc[0])
+        table = f"[{loc[0]}]"
         line = _line_of_key(text, loc[1], header) if len(loc) >= 2 and header else header
     elif loc:
         line = _line_of_key(text, loc[0])
     where = _where(path, line)
     if kind == "extra_forbidden":
-        known = {"[profiles": "url, token, email, password, transport, timeout"}.get(
-            table.split(".")[0], "default_profile, theme, [keymap], [profiles.NAME]"
+        known = {"[profiles": "url, token, email, password, transport, timeout", "[alerts]": "bell, desktop"}.get(
+            table.split(".")[0], "default_profile, theme, poll_interval, [keymap], [alerts], [profiles.NAME]"
         )
         return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {known}."
     if loc[-1:] == ["transport"]:
         return f'{where}: transport must be "rest" or "graphql". Fix it in {table}.'
-    if loc[-1:] == ["timeout"]:
-        return f"{where}: timeout must be a positive number of seconds. Fix it in {table}."
+    if loc[-1:] == ["timeout"] or loc[-1:] == ["poll_interval"]:
+        return f"{where}: {loc[-1]} must be a positive number of seconds. Fix it in {table}."
+    if loc[:1] == ["alerts"] and len(loc) == 2:
+        return f"{where}: {loc[1]} in [alerts] must be true or false. Fix it in {table}."
     if loc[:1] == ["keymap"]:
         return f"{where}: every [keymap] entry must be a binding id = \"keys\" string. Fix the entry '{key}'."
     if loc[:1] == ["profiles"] and len(loc) == 2:
@@ -324,7 +344,13 @@ def load_settings(
                 "another with --profile."
             )
 
-    common = {"theme": file.theme, "keymap": dict(file.keymap), "config_path": path}
+    common = {
+        "theme": file.theme,
+        "keymap": dict(file.keymap),
+        "poll_interval": file.poll_interval,
+        "alerts": file.alerts,
+        "config_path": path,
+    }
 
     # The demo and --embedded win over any server (they are flags, the highest layer).
     if demo_size is not None or embedded:

@@ -324,6 +324,25 @@ class Query(BaseModel):
         return parts[0] if len(parts) == 1 else {"_and": parts}
 
 
+def sorted_before(notification: Notification, sort: tuple[str, ...]) -> Filter | None:
+    """The notifications a list sorted by *sort* shows above *notification*.
+
+    Counting them tells where the notification's row is now (or would be, if it has gone), with
+    one cheap request: how the inbox keeps a row under the cursor while new ones arrive above it.
+    ``None`` for another sort, or a notification without a timestamp.
+    """
+    if notification.timestamp is None or sort not in (DEFAULT_SORT, OLDEST_FIRST):
+        return None
+    after = "_gt" if sort == DEFAULT_SORT else "_lt"
+    moment = notification.timestamp.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {
+        "_or": [
+            {"timestamp": {after: moment}},
+            {"_and": [{"timestamp": {"_eq": moment}}, {"id": {after: notification.id}}]},
+        ]
+    }
+
+
 class Page(BaseModel):
     """One page of a list: the items, and both of Directus's counts.
 

@@ -24,6 +24,13 @@ from app.ui.screens.help import HelpLine, HelpScreen
 from app.ui.screens.main import MainScreen
 from app.ui.styles import style_file
 
+
+def desktop_text(text: str) -> str:
+    """Text fit for an OSC sequence: one clean line (no control character can end the sequence
+    early) without the ``;`` that separates OSC 777's fields."""
+    return clean_line(text).replace(";", ",")[:200]
+
+
 NARROW = 100
 """Below this many columns the panes are stacked."""
 
@@ -47,9 +54,12 @@ class InboxApp(App[None]):
         *,
         clock: Callable[[], datetime] | None = None,
         tz: tzinfo | None = None,
+        live: bool = True,
     ) -> None:
-        """``clock`` and ``tz`` fix "now" and the zone times are shown in (snapshot tests)."""
+        """``clock`` and ``tz`` fix "now" and the zone times are shown in (snapshot tests);
+        ``live=False`` leaves the server unwatched: the lists change only on a refresh (tests)."""
         super().__init__()
+        self.live = live
         self.backend = backend
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -71,6 +81,15 @@ class InboxApp(App[None]):
                     severity="warning",
                     markup=False,
                 )
+
+    def desktop_notification(self, title: str, body: str) -> None:
+        """A notification on the user's desktop, through the terminal: OSC 777 (rxvt, foot, WezTerm,
+        Ghostty…) and OSC 9 (iTerm2, Windows Terminal, kitty…); over SSH they reach the user's own
+        terminal. Textual has no call for it, so it is written the way Textual writes OSC 52."""
+        if self.is_headless or self._driver is None:
+            return
+        title, body = desktop_text(title), desktop_text(body)
+        self._driver.write(f"\x1b]777;notify;{title};{body}\x1b\\\x1b]9;{title}: {body}\x1b\\")
 
     def key_for(self, binding_id: str) -> str:
         """The keys of a binding as the user has them (after their keymap), for messages."""

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from app.errors import InboxError
-from app.models import ARCHIVED, INBOX, Folder, Notification
+from app.models import ARCHIVED, INBOX, Folder, Notification, sorted_before
 from app.sanitize import clean_line
 from app.ui.messages import (
     CountsChanged,
+    ListFollowed,
     ListReloaded,
     ListReloadFailed,
     LoadReport,
@@ -101,6 +102,44 @@ class Loader:
             return
         self.view.post_message(ListReloaded(tab, generation, fetched, filter_count))
 
+    def follow(self, tab: Folder) -> None:
+        """Fetch a list afresh after changes on the server, keeping what the user looks at in place
+        (see ``NotificationList.followed``). A list with a change of its own in flight is left
+        alone: it reloads when that is over."""
+        notification_list = self.view.list_of(tab)
+        if notification_list.mutations:
+            return
+        if not notification_list.cache.known:
+            if not notification_list.pending:
+                notification_list.reset()  # never loaded (or failed): start from the top
+            return
+        generation, anchor, row = notification_list.begin_follow()
+        # Exclusive per tab: a newer change supersedes the answer to an older one.
+        self.view.run_worker(self._follow(tab, generation, anchor, row), group=f"follow-{tab}", exclusive=True)
+
+    async def _follow(self, tab: Folder, generation: int, anchor: Notification | None, row: int) -> None:
+        notification_list = self.view.list_of(tab)
+        query = self.view.query_for(tab)
+        try:
+            shift = 0
+            before = sorted_before(anchor, query.sort) if anchor is not None else None
+            if before is not None:
+                where = before if query.filter is None else {"_and": [query.filter, before]}
+                counting = query.model_copy(update={"filter": where, "limit": 1, "fields": ("id",)})
+                shift = (await self.view.backend.list_notifications(counting)).filter_count - row
+            # The list's length is known once a page answers; until then, as it was, moved by shift.
+            pages = notification_list.pages_after_shift(shift, len(notification_list.cache) + max(0, shift))
+            fetched: dict[int, list[Notification]] = {}
+            filter_count = 0
+            for page in sorted(pages):
+                result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
+                fetched[page] = result.items
+                filter_count = result.filter_count
+        except InboxError as error:
+            self.view.post_message(ListReloadFailed(tab, generation, error))
+            return
+        self.view.post_message(ListFollowed(tab, generation, fetched, filter_count, shift))
+
     def reload_everything(self) -> None:
         for tab in (INBOX, ARCHIVED):
             self.reload(tab)
@@ -153,6 +192,11 @@ class Loader:
                 for items in pages.values():
                     self._learn_names(items)
                 self._after_load(tab)
+            case ListFollowed(tab=tab, generation=generation, pages=pages, filter_count=count, shift=shift):
+                view.list_of(tab).followed(generation, pages, count, shift)
+                for items in pages.values():
+                    self._learn_names(items)
+                self._after_load(tab)
             case ListReloadFailed(tab=tab, generation=generation, error=error):
                 view.list_of(tab).reload_failed(generation, clean_line(str(error)))
                 self._after_load(tab)
@@ -165,6 +209,8 @@ class Loader:
                 view.query_one(Preview).refresh_names()
 
     def _after_load(self, tab: Folder) -> None:
+        if tab == INBOX:
+            self.view.live.start()
         if tab == self.view.tab and self.view.current_list.row_count == 0:
             self.view.show_preview()  # no cursor moved, but "loading" became "empty"
         self.view.update_status()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from app.errors import InboxError
+from app.live import LiveBatch
 from app.models import Capabilities, Folder, Notification, User
 from app.ui.page_cache import Removal
 
@@ -73,6 +74,33 @@ class ListReloadFailed(LoadReport):
     tab: Folder
     generation: int
     error: InboxError
+
+
+@dataclass
+class ListFollowed(LoadReport):
+    """A list's rows fetched afresh after changes on the server, where they now are.
+
+    ``shift``: how far the row the view was anchored on moved (rows came or went above it)."""
+
+    tab: Folder
+    generation: int
+    pages: dict[int, list[Notification]]
+    filter_count: int
+    shift: int
+
+
+@dataclass
+class LiveChanged(WorkReport):
+    """What the live inbox saw change on the server since its last report (``app.live``)."""
+
+    batch: LiveBatch
+
+
+@dataclass
+class LiveStopped(WorkReport):
+    """The live inbox stopped on a bug; the lists still load on demand."""
+
+    error: str
 
 
 @dataclass

@@ -26,6 +26,7 @@ from app.embedded import seed as demo
 from app.embedded.schema import SCHEMA
 from app.models import Notification, Page, Query
 from app.ui.app import InboxApp
+from app.ui.live import GROUP as LIVE_GROUP
 from app.ui.widgets.preview import Preview
 
 FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -61,8 +62,10 @@ class CountingBackend(EmbeddedBackend):
         return await super().list_notifications(query)
 
 
-def inbox_app(backend, settings: Settings | None = None) -> InboxApp:
-    app = InboxApp(backend, settings or Settings(), clock=lambda: FIXED_NOW, tz=UTC)
+def inbox_app(backend, settings: Settings | None = None, *, live: bool = False) -> InboxApp:
+    """The app on *backend* with a fixed clock in UTC. It follows the server by itself only with
+    ``live=True``: elsewhere the lists change when the test says so."""
+    app = InboxApp(backend, settings or Settings(), clock=lambda: FIXED_NOW, tz=UTC, live=live)
     # The tabs' underline glides to a new width when a count arrives; a snapshot must not catch
     # it half-way.
     app.animation_level = "none"
@@ -81,9 +84,12 @@ async def settle(pilot: Pilot) -> None:
     app = pilot.app
     shown = None
     for _ in range(100):
-        await app.workers.wait_for_complete()
+        # The live inbox's worker runs for as long as the app: what it reports is waited for
+        # through the screen, like the rest.
+        working = [worker for worker in app.workers if worker.group != LIVE_GROUP]
+        await app.workers.wait_for_complete(working)
         await pilot.pause()
-        if all(worker.is_finished for worker in app.workers):
+        if all(worker.is_finished for worker in app.workers if worker.group != LIVE_GROUP):
             now_shown = screen_text(app)
             if now_shown == shown:
                 return

@@ -301,8 +301,7 @@ async def test_an_unknown_theme_is_reported_and_the_default_kept(backend):
 
 async def test_the_inbox_count_follows_the_server_without_a_refresh(backend):
     before = await server_count(backend, filter={"status": {"_neq": ARCHIVED}})
-    app = inbox_app(backend)
-    app.main.count_check_seconds = 0.1
+    app = inbox_app(backend, live=True)
     me = await backend.me()
     async with run(app) as pilot:
 
@@ -326,7 +325,7 @@ async def test_moving_while_a_long_message_is_laid_out_leaves_the_app_answering(
     backend = EmbeddedBackend(tmp_path / "inbox.sqlite3", seed=0)
     me = (await backend.me()).id
     long_message = "\n\n".join(
-        f"Paragraph {n} with *emphasis* and a [link](https://example.com/{n})." for n in range(600)
+        f"Paragraph {n} with *emphasis* and a [link](https://example.com/{n})." for n in range(150)
     )
     await backend.create_many(
         [NotificationDraft(recipient=me, subject=f"Long {n}", message=long_message) for n in range(4)]

@@ -29,8 +29,9 @@ from app.sanitize import clean_line, safe_url
 from app.ui import keys
 from app.ui.bulk import BulkActions, plural
 from app.ui.keys import KeySection
+from app.ui.live import LiveUpdates
 from app.ui.loading import Loader
-from app.ui.messages import BulkReport, LoadReport, WorkReport
+from app.ui.messages import BulkReport, LiveChanged, LiveStopped, LoadReport, WorkReport
 from app.ui.user_names import UserNames
 from app.ui.widgets.header import InboxHeader
 from app.ui.widgets.notification_list import NotificationList
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
 
 EMPTY_TEXT = {INBOX: "Your inbox is empty.", ARCHIVED: "Nothing is archived."}
 
-COUNT_CHECK_SECONDS = 30.0
-"""How often the tabs' counts are asked of the server again."""
 
 PERMISSION_OF_ACTION = {
     "archive": "archive",
@@ -65,7 +64,6 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.backend = backend
         self.embedded_reason = embedded_reason
-        self.count_check_seconds = COUNT_CHECK_SECONDS
         self.names = UserNames()
         self.me: User | None = None
         self.capabilities: Capabilities | None = None
@@ -76,6 +74,7 @@ class MainScreen(Screen[None]):
         self.oldest_first = False
         self.loader = Loader(self)
         self.bulk = BulkActions(self)
+        self.live = LiveUpdates(self)
         self._cursor_availability: tuple[str | None, ...] = ()
 
     @property
@@ -108,15 +107,7 @@ class MainScreen(Screen[None]):
             notification_list.reset()
         self.current_list.focus()
         self.set_interval(60, self._minute_passed)
-        self.set_interval(self.count_check_seconds, self._check_counts)
         self.update_status()
-
-    def _check_counts(self) -> None:
-        # Notifications arrive from other people: the tabs' counts follow the server without a
-        # refresh (the lists themselves are reloaded by ctrl+r, not under the user's cursor).
-        # A slow server must not have each check cancel the one before it (the worker is exclusive).
-        if self.bulk.busy is None and not self.loader.counting():
-            self.loader.load_counts()
 
     async def _on_message(self, message: Message) -> None:
         # A worker may finish while the app shuts down: Textual stops the app, removes the screens,
@@ -256,6 +247,17 @@ class MainScreen(Screen[None]):
         event.stop()  # the main view is where it belongs; the app has nothing to add
         self.loader.handle(event)
 
+    @on(LiveChanged)
+    def _live_changed(self, event: LiveChanged) -> None:
+        event.stop()
+        self.live.apply(event.batch)
+
+    @on(LiveStopped)
+    def _live_stopped(self, event: LiveStopped) -> None:
+        event.stop()
+        self.live.stopped = event.error
+        self.update_status()
+
     @on(BulkReport)
     def _bulk_report(self, event: BulkReport) -> None:
         event.stop()
@@ -302,8 +304,14 @@ class MainScreen(Screen[None]):
             parts.append(Content.assemble("Search ", (f"“{self.search_text}”", "bold"), shown))
         if self.oldest_first:
             parts.append("Oldest first")
+        if notification_list.unseen_above:
+            key = self.inbox_app.key_for("cursor-first").split("/")[0]
+            parts.append((f"{notification_list.unseen_above:,} new above ({key})", "bold $accent"))
         if notification_list.row_count:
             parts.append((f"{notification_list.cursor + 1:,}/{notification_list.row_count:,}", "$text-muted"))
+        following = self.live.status(self.inbox_app.clock())
+        if following is not None:
+            parts.append(following)
         self.query_one(StatusLine).show(parts)
 
     def _minute_passed(self) -> None:
@@ -397,6 +405,7 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.refresh_everything()
+        self.live.check_now()
         if self.session_error is not None:
             self.loader.load_session()
 

@@ -40,6 +40,8 @@ PREFETCH_ROWS = 25
 """Load the next page when the cursor or the view comes this close to rows not loaded yet."""
 
 MARK_SELECTED = "● "
+MARK_NEW = "• "
+"""Arrived while the app was open, and not yet under the cursor."""
 MARK_NONE = "  "
 TIME_WIDTH = 8
 GAP = " "
@@ -60,6 +62,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         "notification-list--status",
         "notification-list--placeholder",
         "notification-list--message",
+        "notification-list--new",
     }
 
     @dataclass
@@ -112,6 +115,10 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.empty_text = empty_text
         self.search = ""
         """The search the rows match ("" for none), for what the list says about itself."""
+        self.new: set[int] = set()
+        """Notifications that arrived while the app was open and have not been under the cursor."""
+        self.unseen_above = 0
+        """Rows that arrived above the view while the user was scrolled away from the top."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._reported: Notification | None = None
 
@@ -178,9 +185,11 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
     def _row_strip(self, notification: Notification, row: int, width: int, base: Style) -> Strip:
         is_cursor = row == self.cursor
         selected = self.all_matching or notification.id in self.selected
+        is_new = notification.id in self.new
         when = relative_time(notification.timestamp, self.clock(), self.tz)
         key = (
             notification.id,
+            is_new,
             notification.status,
             notification.subject,
             notification.collection,
@@ -193,12 +202,22 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         )
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._build_row(notification, when, width, base, is_cursor=is_cursor, selected=selected)
+            strip = self._build_row(
+                notification, when, width, base, is_cursor=is_cursor, selected=selected, is_new=is_new
+            )
             self._strips[key] = strip
         return strip
 
     def _build_row(
-        self, notification: Notification, when: str, width: int, base: Style, *, is_cursor: bool, selected: bool
+        self,
+        notification: Notification,
+        when: str,
+        width: int,
+        base: Style,
+        *,
+        is_cursor: bool,
+        selected: bool,
+        is_new: bool,
     ) -> Strip:
         # Column styles are partial (only what the TCSS sets), so the row's background shows
         # through them; selection, then the cursor, go on top.
@@ -206,6 +225,8 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
             style = base
             if component is not None:
                 style += self.get_component_rich_style(component, partial=True)
+            if is_new:
+                style += self.get_component_rich_style("notification-list--new", partial=True)
             if selected:
                 style += self.get_component_rich_style("notification-list--selected", partial=True)
             if is_cursor:
@@ -220,7 +241,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
             fixed += collection_width + len(GAP)
         subject_width = max(1, width - fixed)
         segments = [
-            Segment(MARK_SELECTED if selected else MARK_NONE, row_style),
+            Segment(MARK_SELECTED if selected else MARK_NEW if is_new else MARK_NONE, row_style),
             Segment(fit(self.names.label(notification.sender), sender_width), cell("notification-list--sender")),
             Segment(GAP, row_style),
         ]
@@ -289,6 +310,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.reloading = False
         self.problem = None
         self.cursor = 0
+        self.unseen_above = 0
         self.selected.clear()
         self.all_matching = False
         self.scroll_to(y=0, animate=False)
@@ -304,12 +326,31 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.generation += 1
         self.pending.clear()
         self.reloading = True
+        return self.generation, self.pages_after_shift(0, len(self.cache))
+
+    def begin_follow(self) -> tuple[int, Notification | None, int]:
+        """Start a refresh after changes on the server: the generation of the answer, and the
+        notification the view is anchored on with its row (the first row shown when scrolled away
+        from the top, else the cursor's), so the answer can say how far it moved."""
+        self.generation += 1
+        self.pending.clear()
+        self.reloading = True
+        top, _ = self._view_rows()
+        row = top if top > 0 and self.cache.get(top) is not None else self.cursor
+        return self.generation, self.cache.get(row), row
+
+    def pages_after_shift(self, shift: int, row_count: int) -> set[int]:
+        """The pages the view and the cursor's neighbourhood need once rows moved ``shift`` down
+        (and the view's own, for a view that stays at the top), in a list of ``row_count`` rows."""
         size = self.cache.page_size
         top, bottom = self._view_rows()
-        rows = [top, bottom + PREFETCH_ROWS, self.cursor, self.cursor + PREFETCH_ROWS]
-        last = max(0, len(self.cache) - 1)
-        pages = {min(row, last) // size for row in rows}
-        return self.generation, set(range(min(pages), max(pages) + 1))
+        last = max(0, row_count - 1)
+        pages: set[int] = set()
+        for first, end in ((top, bottom), (top + shift, bottom + shift), (self.cursor + shift, self.cursor + shift)):
+            first = max(0, min(first - PREFETCH_ROWS // 5, last))
+            end = max(0, min(end + PREFETCH_ROWS, last))
+            pages.update(range(first // size, end // size + 1))
+        return pages
 
     def reloaded(self, generation: int, pages: dict[int, list[Notification]], filter_count: int) -> None:
         if generation != self.generation:
@@ -326,6 +367,36 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_to_cursor()
         self._report_cursor()
         self.request_missing_pages()
+
+    def followed(self, generation: int, pages: dict[int, list[Notification]], filter_count: int, shift: int) -> None:
+        """The fresh rows after changes on the server, ``shift`` rows lower than before.
+
+        The message being read stays under the cursor. At the top of the list, new rows show
+        above it as long as the cursor stays in view; scrolled away (or pushed out of view), the
+        view moves with its rows, and ``unseen_above`` counts what came in above."""
+        if generation != self.generation:
+            return
+        self.reloading = False
+        self.problem = None
+        current = self.current
+        top, bottom = self._view_rows()
+        self.cache.replace(pages, filter_count)
+        row = self.cache.row_of(current.id) if current is not None else None
+        self.cursor = row if row is not None else self.cursor + shift
+        self._sync_size()
+        if top == 0 and self.cursor < bottom - top:
+            self.unseen_above = 0
+        else:
+            self.scroll_to(y=max(0, top + shift), animate=False, immediate=True)
+            if shift > 0:
+                self.unseen_above += shift
+        self._scroll_to_cursor()
+        self._report_cursor()
+        self.request_missing_pages()
+
+    def mark_new(self, ids: set[int]) -> None:
+        self.new |= ids
+        self.refresh()
 
     def reload_failed(self, generation: int, error: str) -> None:
         if generation != self.generation:
@@ -391,6 +462,10 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _report_cursor(self) -> None:
         current = self.current
+        if current is not None and current.id in self.new and self.has_focus:
+            self.new.discard(current.id)  # seen: it was under the cursor
+        if self.cursor == 0 or self.scroll_y == 0:
+            self.unseen_above = 0
         if current is not self._reported:
             self._reported = current
             self.post_message(self.CursorMoved(self, current))

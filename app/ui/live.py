@@ -1,0 +1,156 @@
+"""The main view, live: what others do shows up by itself (``app.live`` does the following).
+
+``LiveUpdates`` runs a ``LiveInbox`` in a worker once the first page of the Inbox is on screen
+(so nothing created in between is missed: anything newer than what was shown comes as created),
+and applies each batch it reports: the tabs' counts, the lists fetched afresh where they changed
+(``Loader.follow`` keeps the row being read under the cursor), new rows marked, a toast (and, if
+the config asks, the terminal's bell and a desktop notification), and the connection's state in
+the status line. When the server comes back after being unreachable, whatever failed to load is
+loaded again without a key press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+
+from app.errors import InboxError
+from app.live import ConnectionState, LiveBatch, LiveInbox
+from app.models import ARCHIVED, INBOX, Folder, Notification
+from app.sanitize import clean_line
+from app.ui.messages import LiveChanged, LiveStopped
+
+if TYPE_CHECKING:
+    from app.ui.screens.main import MainScreen
+
+GROUP = "live"
+"""The live inbox's worker runs as long as the view: waits for workers leave it out."""
+
+
+def folder_of(notification: Notification) -> Folder:
+    return ARCHIVED if notification.status == ARCHIVED else INBOX
+
+
+class LiveUpdates:
+    """Follows the server for the main view and applies what changed."""
+
+    def __init__(self, view: MainScreen) -> None:
+        self.view = view
+        self.state: ConnectionState | None = None
+        self.started = False
+        self.stopped: str | None = None
+        """Why the live inbox stopped (a bug in it), if it did; the lists still load on demand."""
+        self._live: LiveInbox | None = None
+
+    def start(self) -> None:
+        """Start following, once: after the first page, so its newest notification is the mark."""
+        if self.started or not self.view.inbox_app.live:
+            return
+        self.started = True
+        shown = [item.id for notification_list in self.view.lists() for item in notification_list.cache.loaded()]
+        # Nothing shown (the server is down, the inbox empty): the first check only takes stock.
+        self.view.run_worker(self._follow(max(shown) if shown else None), group=GROUP, exclusive=True)
+
+    async def _follow(self, newest_shown: int | None) -> None:
+        settings = self.view.inbox_app.settings
+        poll = None if self.view.backend.info.is_embedded else settings.poll_interval
+        try:
+            async with LiveInbox(self.view.backend, poll_interval=poll, newest_known_id=newest_shown) as live:
+                self._live = live
+                async for batch in live.batches():
+                    self.view.post_message(LiveChanged(batch))
+        except (InboxError, RuntimeError, ValueError, OSError) as error:
+            # LiveInbox turns what the server does into connection states; reaching here is a bug.
+            self.view.post_message(LiveStopped(clean_line(str(error)) or type(error).__name__))
+        finally:
+            self._live = None
+
+    def check_now(self) -> None:
+        """Ask the server what changed, now (after a refresh key, or the user's own change)."""
+        if self._live is not None:
+            self._live.reconcile_soon()
+
+    # --- applying what changed ------------------------------------------------------------------
+    def apply(self, batch: LiveBatch) -> None:
+        view = self.view
+        if batch.connection is not None:
+            self._connection_changed(batch.connection)
+        if batch.counts is not None and view.bulk.busy is None:
+            view.show_counts({INBOX: batch.counts.inbox, ARCHIVED: batch.counts.archived})
+        touched = self._touched(batch)
+        for notification in batch.created:
+            view.list_of(folder_of(notification)).mark_new({notification.id})
+        for tab in touched:
+            view.loader.follow(tab)
+        if batch.created:
+            self._announce(batch.created)
+        view.update_status()
+
+    def _touched(self, batch: LiveBatch) -> set[Folder]:
+        """The tabs whose rows changed: where a notification now is, and where it was shown."""
+        touched = {folder_of(notification) for notification in (*batch.created, *batch.updated)}
+        changed = {notification.id for notification in batch.updated} | set(batch.deleted)
+        for notification_list in self.view.lists():
+            if any(item.id in changed for item in notification_list.cache.loaded()):
+                touched.add(notification_list.tab)
+        if batch.deleted:
+            # A deleted row may be on a page not loaded: every list's paging moved.
+            touched |= {INBOX, ARCHIVED}
+        return touched
+
+    def _connection_changed(self, state: ConnectionState) -> None:
+        was_offline = self.state is not None and self.state.mode == "offline"
+        self.state = state
+        if was_offline and state.mode in ("live", "polling"):
+            self._recover()
+
+    def _recover(self) -> None:
+        """The server answers again: load what could not be loaded, and who the user is."""
+        view = self.view
+        if view.session_error is not None:
+            view.loader.load_session()
+        for notification_list in view.lists():
+            if notification_list.problem is not None or not notification_list.cache.known:
+                notification_list.reset()
+            else:
+                view.loader.reload(notification_list.tab)
+        view.loader.load_counts()
+
+    def _announce(self, created: Iterable[Notification]) -> None:
+        arrived = list(created)
+        view = self.view
+        if len(arrived) == 1:
+            notification = arrived[0]
+            title = "New notification"
+            body = (
+                f"{clean_line(notification.subject) or '(no subject)'} — from {view.names.label(notification.sender)}"
+            )
+        else:
+            title, body = "New notifications", f"{len(arrived):,} new notifications."
+        view.notify(body, title=title, markup=False)
+        alerts = view.inbox_app.settings.alerts
+        if alerts.bell:
+            view.app.bell()
+        if alerts.desktop:
+            view.inbox_app.desktop_notification(title, body)
+
+    # --- what the status line says --------------------------------------------------------------
+    def status(self, now: datetime) -> Content | None:
+        """ "Live", "Polling every 30 s" or "Offline since 14:02: why"; nothing before it is known."""
+        if self.stopped is not None:
+            return Content.assemble(("Not following the server", "$text-warning"), f": {self.stopped}")
+        state = self.state
+        if state is None or state.mode == "connecting":
+            return None
+        if state.mode == "live":
+            return Content.assemble(("● Live", "$text-success"))
+        if state.mode == "polling":
+            every = f" every {state.poll_interval:g} s" if state.poll_interval else ""
+            label = "Watching the file" if self.view.backend.info.is_embedded else f"Polling{every}"
+            return Content.assemble((label, "$text-muted"))
+        since = state.since.astimezone(self.view.inbox_app.tz).strftime("%H:%M")
+        why = f": {state.reason}" if state.reason else ""
+        return Content.assemble((f"Offline since {since}", "$text-error"), why)
