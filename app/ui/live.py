@@ -41,6 +41,8 @@ class LiveUpdates:
         self.view = view
         self.state: ConnectionState | None = None
         self.started = False
+        self._lost = False
+        """The server was unreachable since the inbox was last live (or polling)."""
         self.stopped: str | None = None
         """Why the live inbox stopped (a bug in it), if it did; the lists still load on demand."""
         self._live: LiveInbox | None = None
@@ -102,22 +104,27 @@ class LiveUpdates:
         return touched
 
     def _connection_changed(self, state: ConnectionState) -> None:
-        was_offline = self.state is not None and self.state.mode == "offline"
         self.state = state
-        if was_offline and state.mode in ("live", "polling"):
-            self._recover()
+        if state.mode == "offline":
+            self._lost = True
+        elif state.mode in ("live", "polling"):
+            self._recover(everything=self._lost)
+            self._lost = False
 
-    def _recover(self) -> None:
-        """The server answers again: load what could not be loaded, and who the user is."""
+    def _recover(self, *, everything: bool) -> None:
+        """The server answers: load what could not be loaded, and who the user is; after it was
+        unreachable, every list again (what was shown may have changed meanwhile)."""
         view = self.view
         if view.session_error is not None:
             view.loader.load_session()
         for notification_list in view.lists():
             if notification_list.problem is not None or not notification_list.cache.known:
-                notification_list.reset()
-            else:
+                if not notification_list.pending and not notification_list.reloading:
+                    notification_list.reset()
+            elif everything:
                 view.loader.reload(notification_list.tab)
-        view.loader.load_counts()
+        if everything:
+            view.loader.load_counts()
 
     def _announce(self, created: Iterable[Notification]) -> None:
         arrived = list(created)

@@ -1,6 +1,6 @@
 """Run a ``LiveInbox`` in the background of a test and keep everything it reports.
 
-``wait_until`` is the one way tests wait: it polls a condition, never sleeps a fixed time.
+Waiting is ``tests.support.waiting.eventually``: it polls a condition, never sleeps a fixed time.
 """
 
 from __future__ import annotations
@@ -13,16 +13,7 @@ from dataclasses import dataclass, field
 
 from app.live import ConnectionState, FolderCounts, LiveBatch, LiveInbox
 from app.models import Notification
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "the condition") -> float:
-    """Seconds until *condition()* held; ``AssertionError`` after *timeout*."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"{what} did not happen within {timeout:g} s")
-        await asyncio.sleep(0.01)
-    return time.monotonic() - started
+from tests.support.waiting import eventually
 
 
 @dataclass
@@ -87,7 +78,7 @@ class Recorder:
                 raise AssertionError("the live stream ended")
             return condition()
 
-        return await wait_until(done_or_failed, timeout, what)
+        return await eventually(done_or_failed, what, timeout)
 
     async def until_mode(self, mode: str, timeout: float = 30.0) -> float:
         return await self.until(lambda: self.mode == mode, timeout, f"mode {mode!r} (now {self.mode!r})")

@@ -87,7 +87,8 @@ async def settle(pilot: Pilot) -> None:
         # The live inbox's worker runs for as long as the app: what it reports is waited for
         # through the screen, like the rest.
         working = [worker for worker in app.workers if worker.group != LIVE_GROUP]
-        await app.workers.wait_for_complete(working)
+        if working:  # (an empty list would mean every worker, the live one included)
+            await app.workers.wait_for_complete(working)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers if worker.group != LIVE_GROUP):
             now_shown = screen_text(app)

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +32,7 @@ from app.message import to_markdown
 from app.models import Capabilities, Notification, NotificationDraft, Query, User
 from app.timefmt import local_time_numeric as format_when
 from app.ui.screens.compose import ComposeScreen
+from tests.support.waiting import eventually
 
 SIZE = (120, 40)
 ME = User(
@@ -71,15 +71,6 @@ def host(backend, *, me: User = ME, capabilities: Capabilities | None = None, **
     )
 
 
-async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Let the app run until *condition* holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-
-
 def shown(app: App, selector: str) -> str:
     """The text a Static shows, or "" when it is hidden."""
     widget = app.screen.query_one(selector, Static)
@@ -115,18 +106,18 @@ async def choose_recipient(pilot: Pilot, typed: str, name: str) -> None:
     """Type part of a name, wait for the suggestions, take the first one with ``down enter``."""
     await type_into(pilot, "#to-entry", typed)
     suggestions = pilot.app.screen.query_one("#recipient-suggestions", OptionList)
-    await until(pilot, lambda: suggestions.display and suggestions.option_count, f"suggestions for {typed!r}")
+    await eventually(lambda: suggestions.display and suggestions.option_count, f"suggestions for {typed!r}")
     await pilot.press("down")
     assert pilot.app.focused is suggestions, "down moves into the suggestions"
     await pilot.press("enter")
-    await until(pilot, lambda: name in chips(pilot.app), f"{name} as a recipient")
+    await eventually(lambda: name in chips(pilot.app), f"{name} as a recipient")
 
 
 async def add_typed_recipient(pilot: Pilot, text: str, name: str) -> None:
     """Type an e-mail address or id and press enter: it is looked up and becomes a recipient."""
     await type_into(pilot, "#to-entry", text)
     await pilot.press("enter")
-    await until(pilot, lambda: name in chips(pilot.app), f"{name} as a recipient")
+    await eventually(lambda: name in chips(pilot.app), f"{name} as a recipient")
 
 
 async def send_and_wait(pilot: Pilot) -> None:
@@ -186,7 +177,7 @@ async def test_suggestions_match_names_and_addresses_and_leave_out_chosen_users(
         await choose_recipient(pilot, "okafor", MAYA)
         await type_into(pilot, "#to-entry", "example.com")
         suggestions = app.screen.query_one("#recipient-suggestions", OptionList)
-        await until(pilot, lambda: suggestions.option_count, "suggestions")
+        await eventually(lambda: suggestions.option_count, "suggestions")
         offered = [str(suggestions.get_option_at_index(i).prompt) for i in range(suggestions.option_count)]
         assert offered and all("@example.com" in label for label in offered)
         assert not any(label.startswith(MAYA) for label in offered), "Maya is already a recipient"
@@ -200,7 +191,7 @@ async def test_suggestions_match_names_and_addresses_and_leave_out_chosen_users(
         assert chips(app) == "", "backspace in the empty field removes the last recipient"
 
         await type_into(pilot, "#to-entry", "priya")
-        await until(pilot, lambda: suggestions.option_count, "suggestions")
+        await eventually(lambda: suggestions.option_count, "suggestions")
         await pilot.press("down", "escape")
         assert app.focused is not None and app.focused.id == "to-entry" and not suggestions.display, (
             "escape goes back to typing"
@@ -269,7 +260,7 @@ async def test_reply_answers_the_sender_once_re_with_the_message_quoted(inbox: E
     original, maya = await a_notification_from_maya(inbox, "RE: aw: Re: Budget", "Numbers are in.\n\nSee **Q3**.")
     app = host(inbox, reply_to=original, reply_to_name=MAYA)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: value(app, "#subject"), "the reply to be filled in")
+        await eventually(lambda: value(app, "#subject"), "the reply to be filled in")
         assert app.dialog.query_one("#compose-dialog").border_title == "Reply"
         assert chips(app) == f" {MAYA} "
         assert value(app, "#subject") == "Re: Budget"
@@ -292,8 +283,8 @@ async def test_reply_answers_the_sender_once_re_with_the_message_quoted(inbox: E
 async def test_reply_looks_up_the_senders_name_when_it_is_not_given(inbox: EmbeddedBackend) -> None:
     original, _ = await a_notification_from_maya(inbox, "Lunch", "Noon?")
     app = host(inbox, reply_to=original)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: chips(app), "the recipient")
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: chips(app), "the recipient")
         assert chips(app) == f" {MAYA} "
         assert f", {MAYA} wrote:" in message(app)
         assert value(app, "#subject") == "Re: Lunch"
@@ -302,8 +293,8 @@ async def test_reply_looks_up_the_senders_name_when_it_is_not_given(inbox: Embed
 async def test_names_and_subjects_from_others_are_shown_as_text_not_markup(inbox: EmbeddedBackend) -> None:
     original, _ = await a_notification_from_maya(inbox, "[bold red]Urgent[/]\x1b[2J", "[link=x]y[/link]")
     app = host(inbox, reply_to=original, reply_to_name="[b]Mallory[/b]\u202e\x1b[31m")
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: chips(app), "the recipient")
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: chips(app), "the recipient")
         assert chips(app) == " [b]Mallory[/b] "
         assert value(app, "#subject") == "Re: [bold red]Urgent[/]"
         assert "> [link=x]y[/link]" in message(app)
@@ -312,8 +303,8 @@ async def test_names_and_subjects_from_others_are_shown_as_text_not_markup(inbox
 async def test_a_notification_without_sender_has_no_one_to_reply_to(inbox: EmbeddedBackend) -> None:
     original = await inbox.create(NotificationDraft(recipient=ME.id, subject="System notice"))
     app = host(inbox, reply_to=original)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: value(app, "#subject"), "the reply to be filled in")
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: value(app, "#subject"), "the reply to be filled in")
         assert chips(app) == ""
         assert shown(app, "#to-error") == "This notification has no sender to reply to; add a recipient."
 
@@ -342,7 +333,7 @@ async def test_an_unknown_recipient_is_named_under_the_to_field(inbox: EmbeddedB
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "#to-entry", "nobody-such")
         await pilot.press("enter")
-        await until(pilot, lambda: shown(app, "#to-error"), "the recipient problem")
+        await eventually(lambda: shown(app, "#to-error"), "the recipient problem")
         assert shown(app, "#to-error") == (
             "No user you may see matches 'nobody-such'. Give the recipient's e-mail address or user id."
         )
@@ -359,7 +350,7 @@ async def test_an_ambiguous_recipient_lists_the_candidates(inbox: EmbeddedBacken
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "#to-entry", "example.com")
         await pilot.press("enter")
-        await until(pilot, lambda: shown(app, "#to-error"), "the recipient problem")
+        await eventually(lambda: shown(app, "#to-error"), "the recipient problem")
         assert "'example.com' matches" in shown(app, "#to-error")
 
 
@@ -373,13 +364,13 @@ async def test_a_draft_is_saved_while_typing_and_offered_back(inbox: EmbeddedBac
         await type_into(pilot, "#subject", "Half-written")
         await type_into(pilot, "#message", "Where was I")
         saved = lambda: (d := draft_on_disk(first)) is not None and d.message == "Where was I"  # noqa: E731
-        await until(pilot, saved, "the draft to be saved")
+        await eventually(saved, "the draft to be saved")
         await pilot.press("escape")
-        await until(pilot, lambda: first.results == [None], "the dialog to close")
+        await eventually(lambda: first.results == [None], "the dialog to close")
 
     second = host(inbox)
     async with second.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: shown(second, "#compose-notice"), "the restored draft")
+        await eventually(lambda: shown(second, "#compose-notice"), "the restored draft")
         assert shown(second, "#compose-notice").startswith("Restored the draft you were writing at ")
         assert chips(second) == f" {MAYA} "
         assert value(second, "#subject") == "Half-written"
@@ -393,7 +384,8 @@ async def test_a_draft_is_saved_while_typing_and_offered_back(inbox: EmbeddedBac
 KILLED_APP = textwrap.dedent("""
     import asyncio, os, signal, sys
     from app.embedded import EmbeddedBackend
-    from tests.ui.test_compose import host, type_into, until, draft_on_disk
+    from tests.support.waiting import eventually
+    from tests.ui.test_compose import host, type_into, draft_on_disk
 
     async def main(path):
         app = host(EmbeddedBackend(path))
@@ -404,7 +396,7 @@ KILLED_APP = textwrap.dedent("""
             def saved():
                 draft = draft_on_disk(app)
                 return draft is not None and draft.message == "Every word\\nof this"
-            await until(pilot, saved, "the draft")
+            await eventually(saved, "the draft")
             os.kill(os.getpid(), signal.SIGKILL)
 
     asyncio.run(main(sys.argv[1]))
@@ -424,8 +416,8 @@ async def test_a_draft_survives_the_app_being_killed(inbox: EmbeddedBackend, tmp
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
     app = host(inbox)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: value(app, "#subject"), "the restored draft")
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: value(app, "#subject"), "the restored draft")
         assert shown(app, "#compose-notice").startswith("Restored the draft you were writing at ")
         assert value(app, "#to-entry") == "maya.okafor@example.com"
         assert value(app, "#subject") == "Before the crash"
@@ -446,10 +438,10 @@ async def test_a_reply_draft_is_its_own(inbox: EmbeddedBackend) -> None:
     original, _ = await a_notification_from_maya(inbox, "Plans", "?")
     replying = host(inbox, reply_to=original, reply_to_name=MAYA)
     async with replying.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: value(replying, "#subject"), "the reply")
+        await eventually(lambda: value(replying, "#subject"), "the reply")
         await pilot.press(*"Sounds good")
-        await until(
-            pilot, lambda: (d := draft_on_disk(replying)) and d.message.startswith("Sounds good"), "the reply draft"
+        await eventually(
+            lambda: (d := draft_on_disk(replying)) and d.message.startswith("Sounds good"), "the reply draft"
         )
 
     fresh = host(inbox)
@@ -459,7 +451,7 @@ async def test_a_reply_draft_is_its_own(inbox: EmbeddedBackend) -> None:
 
     again = host(inbox, reply_to=original, reply_to_name=MAYA)
     async with again.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: shown(again, "#compose-notice"), "the restored reply")
+        await eventually(lambda: shown(again, "#compose-notice"), "the restored reply")
         assert message(again).startswith("Sounds good\n\nOn ")
 
 
@@ -467,7 +459,7 @@ async def test_an_untouched_dialog_leaves_no_draft(inbox: EmbeddedBackend) -> No
     original, _ = await a_notification_from_maya(inbox, "Plans", "?")
     app = host(inbox, reply_to=original, reply_to_name=MAYA)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: value(app, "#subject"), "the reply")
+        await eventually(lambda: value(app, "#subject"), "the reply")
         draft_file = app.dialog.draft_file
         await pilot.press("escape")
     assert app.results == [None]
@@ -478,7 +470,7 @@ async def test_discarding_asks_first_then_starts_over(inbox: EmbeddedBackend) ->
     app = host(inbox)
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "#subject", "Never mind")
-        await until(pilot, lambda: draft_on_disk(app), "the draft")
+        await eventually(lambda: draft_on_disk(app), "the draft")
 
         await pilot.press("ctrl+r")
         assert shown(app, "#compose-notice") == "Discard this draft? Press Discard draft again to throw it away."
@@ -495,8 +487,8 @@ async def test_a_corrupt_draft_is_reported_and_kept(inbox: EmbeddedBackend) -> N
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{ half a draft", encoding="utf-8")
     app = host(inbox)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: shown(app, "#compose-notice"), "the warning")
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: shown(app, "#compose-notice"), "the warning")
         notice = shown(app, "#compose-notice")
         assert notice.startswith("The saved draft could not be restored: it is not valid JSON; it was kept as ")
         kept = Path(notice.split("kept as ", 1)[1].rstrip("."))
@@ -607,7 +599,7 @@ async def test_ctrl_e_hands_the_message_to_the_editor(
         await type_into(pilot, "#message", "Written here")
         await pilot.press("ctrl+e")
         assert message(app) == "Written here\nAdded in the editor"
-        await until(pilot, lambda: (d := draft_on_disk(app)) and d.message == message(app), "the draft")
+        await eventually(lambda: (d := draft_on_disk(app)) and d.message == message(app), "the draft")
 
 
 async def test_a_failing_editor_leaves_the_message_alone(
@@ -646,13 +638,12 @@ async def test_the_command_palette_offers_the_dialogs_actions(inbox: EmbeddedBac
     async with app.run_test(size=SIZE) as pilot:
         await paste_into(pilot, "#message", "*Hello*")
         await pilot.press("ctrl+p")
-        await until(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "the command palette")
+        await eventually(lambda: app.screen.__class__.__name__ == "CommandPalette", "the command palette")
         await pilot.press(*"preview")
         results = app.screen.query_one(OptionList)
-        await until(pilot, lambda: results.option_count == 1, "the one matching command")
+        await eventually(lambda: results.option_count == 1, "the one matching command")
         await pilot.press("down", "enter")
-        await until(
-            pilot,
+        await eventually(
             lambda: isinstance(app.screen, ComposeScreen) and app.screen.query_one("#message-preview").display,
             "the preview",
         )
@@ -668,7 +659,7 @@ def snapshot_host(tmp_path: Path) -> ComposeHost:
 
 async def opened(pilot: Pilot) -> None:
     """Wait for the dialog to be ready, and stop the cursors blinking so every picture is the same."""
-    await until(pilot, lambda: pilot.app.focused and pilot.app.focused.id == "to-entry", "the To field's focus")
+    await eventually(lambda: pilot.app.focused and pilot.app.focused.id == "to-entry", "the To field's focus")
     for widget in pilot.app.screen.query("Input, TextArea"):
         if isinstance(widget, Input | TextArea):
             widget.cursor_blink = False

@@ -14,6 +14,7 @@ from app.models import ARCHIVED, INBOX, NotificationDraft, Query
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.widgets.preview import SETTLE_DELAY, Preview
 from app.ui.widgets.tabs import FolderTabs
+from tests.support.waiting import eventually
 from tests.ui.support import (
     MENTION_SUBJECT,
     CountingBackend,
@@ -303,18 +304,10 @@ async def test_the_inbox_count_follows_the_server_without_a_refresh(backend):
     before = await server_count(backend, filter={"status": {"_neq": ARCHIVED}})
     app = inbox_app(backend, live=True)
     me = await backend.me()
-    async with run(app) as pilot:
-
-        async def wait_for_text(text: str) -> None:
-            for _ in range(200):
-                if text in screen_text(app):
-                    return
-                await pilot.pause(0.05)
-            raise AssertionError(f"{text!r} never appeared:\n{screen_text(app)}")
-
-        await wait_for_text(f"Inbox {before}")
+    async with run(app):
+        await eventually(lambda: f"Inbox {before}" in screen_text(app), "the count on the tab")
         await backend.create(NotificationDraft(recipient=me.id, subject="Arrived from elsewhere"))
-        await wait_for_text(f"Inbox {before + 1}")
+        await eventually(lambda: f"Inbox {before + 1}" in screen_text(app), "the new count on the tab")
 
 
 async def test_moving_while_a_long_message_is_laid_out_leaves_the_app_answering(tmp_path):
