@@ -87,3 +87,16 @@ def not_found_or_forbidden(notification_id: int) -> NotFoundError:
     return NotFoundError(
         f"Notification {notification_id} was not found, or you are not allowed to see it.", code="FORBIDDEN", status=403
     )
+
+
+class UnexpectedError(InboxError):
+    """Neither the server's doing nor the network's: a bug in directus-inbox, told in one line."""
+
+
+def as_inbox_error(error: Exception) -> InboxError:
+    """Any failure as the app's own kind, so that a worker reports it in one line, never crashes."""
+    if isinstance(error, InboxError):
+        return error
+    return UnexpectedError(
+        f"Something unexpected went wrong ({type(error).__name__}). This is a bug in directus-inbox; please report it."
+    )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from app.backend import BATCH_CHUNK
-from app.errors import InboxError
+from app.errors import as_inbox_error
 from app.models import ARCHIVED, INBOX, Folder, NotificationChanges
 from app.sanitize import clean_line
 from app.ui.messages import (
@@ -112,7 +112,8 @@ class BulkActions:
             await self.view.backend.update_many(
                 list(previous), NotificationChanges(status=new_status), progress=self._reporter(verb)
             )
-        except InboxError as error:
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            error = as_inbox_error(failure)
             self.view.post_message(ArchiveFailed(tab, removal, error, new_status))
             return
         self.view.post_message(ArchiveDone(tab, previous, new_status))
@@ -152,7 +153,8 @@ class BulkActions:
             if keys is None:
                 keys = list(await self._matching(tab))
             await self.view.backend.delete_many(keys, progress=self._reporter("Deleting"))
-        except InboxError as error:
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            error = as_inbox_error(failure)
             self.view.post_message(DeleteFailed(tab, removal, error))
             return
         self.view.post_message(DeleteDone(tab, len(keys)))
@@ -175,7 +177,8 @@ class BulkActions:
                 await self.view.backend.update_many(
                     keys, NotificationChanges(status=status), progress=self._reporter("Undoing")
                 )
-        except InboxError as error:
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            error = as_inbox_error(failure)
             self.view.post_message(UndoFailed(error))
             return
         self.view.post_message(UndoDone(len(move.previous)))

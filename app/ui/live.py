@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 
-from app.errors import InboxError
+from app.errors import as_inbox_error
 from app.live import ConnectionState, LiveBatch, LiveInbox
 from app.models import ARCHIVED, INBOX, Folder, Notification
 from app.sanitize import clean_line
@@ -64,9 +64,8 @@ class LiveUpdates:
                 self._live = live
                 async for batch in live.batches():
                     self.view.post_message(LiveChanged(batch))
-        except (InboxError, RuntimeError, ValueError, OSError) as error:
-            # LiveInbox turns what the server does into connection states; reaching here is a bug.
-            self.view.post_message(LiveStopped(clean_line(str(error)) or type(error).__name__))
+        except Exception as error:  # noqa: BLE001 - LiveInbox turns what the server does into states: a bug
+            self.view.post_message(LiveStopped(clean_line(str(as_inbox_error(error)))))
         finally:
             self._live = None
 

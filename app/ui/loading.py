@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from app.errors import InboxError
+from app.errors import as_inbox_error
 from app.models import ARCHIVED, INBOX, Folder, Notification, sorted_before
 from app.sanitize import clean_line
 from app.ui.messages import (
@@ -46,7 +46,8 @@ class Loader:
         try:
             me = await self.view.backend.me()
             capabilities = await self.view.backend.capabilities()
-        except InboxError as error:
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            error = as_inbox_error(failure)
             self.view.post_message(SessionFailed(error))
             return
         self.view.post_message(SessionStarted(me, capabilities))
@@ -63,7 +64,7 @@ class Loader:
             for tab in (INBOX, ARCHIVED):
                 query = self.view.query_for(tab, search=None, limit=1, fields=("id",))
                 counts.append((await self.view.backend.list_notifications(query)).filter_count)
-        except InboxError:
+        except Exception:  # noqa: BLE001 - a worker reports (or shrugs off) every failure
             # The lists' own loads fail too and say so; the tabs keep the counts they show.
             return
         self.view.post_message(CountsChanged(*counts))
@@ -76,7 +77,8 @@ class Loader:
         for page in pages:
             try:
                 result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
-            except InboxError as error:
+            except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+                error = as_inbox_error(failure)
                 self.view.post_message(PageLoadFailed(tab, generation, error))
                 return
             self.view.post_message(PageLoaded(tab, generation, page, result.items, result.filter_count))
@@ -97,7 +99,8 @@ class Loader:
                 result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
                 fetched[page] = result.items
                 filter_count = result.filter_count
-        except InboxError as error:
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            error = as_inbox_error(failure)
             self.view.post_message(ListReloadFailed(tab, generation, error))
             return
         self.view.post_message(ListReloaded(tab, generation, fetched, filter_count))
@@ -135,7 +138,8 @@ class Loader:
                 result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
                 fetched[page] = result.items
                 filter_count = result.filter_count
-        except InboxError as error:
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            error = as_inbox_error(failure)
             self.view.post_message(ListReloadFailed(tab, generation, error))
             return
         self.view.post_message(ListFollowed(tab, generation, fetched, filter_count, shift))
@@ -153,7 +157,7 @@ class Loader:
     async def _users(self, ids: set[str]) -> None:
         try:
             users = await self.view.backend.users(ids=ids)
-        except InboxError:
+        except Exception:  # noqa: BLE001 - a worker reports (or shrugs off) every failure
             # Names are a nicety: without them rows show short ids, as for users one may not read.
             users = []
         self.view.post_message(UsersResolved(ids, users))

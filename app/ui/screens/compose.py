@@ -36,7 +36,7 @@ from app.drafts import (
     reply_draft,
     reply_slot,
 )
-from app.errors import InboxError
+from app.errors import as_inbox_error
 from app.message import to_markdown
 from app.models import Capabilities, Notification, User
 from app.sanitize import clean_line
@@ -197,7 +197,7 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     async def _look_up_sender(self, user_id: str) -> None:
         try:
             users = await self.backend.users(ids=[user_id])
-        except InboxError:
+        except Exception:  # noqa: BLE001 - a worker reports (or shrugs off) every failure
             users = []
         self.post_message(self.SenderNamed(users[0].display_name if users else None))
 
@@ -343,8 +343,8 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
             created = await send(self.backend, to, draft.subject, draft.message, draft.collection, draft.item)
         except ComposeError as error:
             self.post_message(self.Refused({error.field: error.message}))
-        except InboxError as error:
-            self.post_message(self.Failed(clean_line(str(error))))
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            self.post_message(self.Failed(clean_line(str(as_inbox_error(failure)))))
         else:
             self.post_message(self.Sent(created))
 

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from app.backend import InboxBackend
 from app.compose import ComposeError, resolve_recipients
 from app.drafts import DraftRecipient
-from app.errors import InboxError
+from app.errors import as_inbox_error
 from app.models import User
 from app.sanitize import clean_line
 from app.ui import keys
@@ -201,7 +201,7 @@ class RecipientInput(Vertical, can_focus=False):
     async def _search(self, query: str) -> None:
         try:
             users = await self.backend.users(search=query, limit=MAX_SUGGESTIONS + len(self._recipients))
-        except InboxError:
+        except Exception:  # noqa: BLE001 - a worker reports (or shrugs off) every failure
             # No suggestions, then; what the user typed is still checked when it is added or sent.
             users = []
         self.post_message(self.UsersFound(query, users))
@@ -265,8 +265,8 @@ class RecipientInput(Vertical, can_focus=False):
             users = await resolve_recipients(self.backend, [text])
         except ComposeError as error:
             self.post_message(self.Problem(error.message))
-        except InboxError as error:
-            self.post_message(self.Problem(clean_line(str(error))))
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            self.post_message(self.Problem(clean_line(str(as_inbox_error(failure)))))
         else:
             self.post_message(self.Resolved(text, users))
 
