@@ -157,6 +157,59 @@ async def test_a_batch_where_one_key_vanished_changes_the_others_and_names_it(
     assert refused.value.failed_keys == [ids[2]]
 
 
+def test_cli_archive_that_cannot_be_checked_says_the_outcome_is_unknown(
+    fault_proxy, directus, directus_admin, tmp_path
+):
+    """The answer times out and the server cannot be asked: exit 3, and the JSON says which are unknown."""
+    ids = [row["id"] for row in directus_admin.create(directus.user.id, [marker() for _ in range(3)])]
+    fault_proxy.on("PATCH", "/notifications").hold_response()
+    fault_proxy.on("GET", "/notifications").respond(503, SERVER_ERROR_503)
+
+    result = run_cli("archive", *map(str, ids), "--json", *slow_profile(tmp_path, fault_proxy, directus.user))
+
+    fault_proxy.wait_for("PATCH", "/notifications")
+    assert directus_admin.statuses(ids) == dict.fromkeys(ids, ARCHIVED)
+    error = assert_one_line(result, 3)
+    assert "Whether 3 notifications were archived is unknown" in error and "may still do it" in error
+    assert result.json == {"updated": [], "unknown": ids}
+
+
+def test_cli_send_that_cannot_be_checked_says_so_and_exits_3(fault_proxy, directus, directus_admin):
+    subject = marker()
+    fault_proxy.on("POST", "/notifications").drop_response()
+    fault_proxy.on("GET", "/notifications").respond(503, SERVER_ERROR_503)
+
+    result = run_cli("send", "--to", directus.user.email, "--subject", subject, *connect(fault_proxy, directus.admin))
+
+    assert len(directus_admin.notifications({"subject": {"_eq": subject}})) == 1
+    error = assert_one_line(result, 3)
+    assert "Whether it was sent is unknown" in error and "before sending it again" in error
+    assert "Not sent" not in error and result.out == ""
+
+
+def test_cli_send_that_the_server_refused_says_not_sent_and_exits_1(fault_proxy, directus, directus_admin):
+    subject = marker()
+    fault_proxy.on("POST", "/notifications").respond(
+        400, {"errors": [{"message": "Invalid payload.", "extensions": {"code": "INVALID_PAYLOAD"}}]}
+    )
+    result = run_cli("send", "--to", directus.user.email, "--subject", subject, *connect(fault_proxy, directus.admin))
+    assert directus_admin.notifications({"subject": {"_eq": subject}}) == []
+    assert "Invalid payload." in assert_one_line(result, 1)
+    assert [e.method for e in fault_proxy.requests("*", "/notifications")] == ["POST"], "no search: it was refused"
+
+
+def test_cli_delete_where_one_vanished_deletes_the_others_and_names_it(fault_proxy, directus, directus_admin):
+    ids = [row["id"] for row in directus_admin.create(directus.user.id, [marker() for _ in range(3)])]
+    directus_admin.delete(ids[1:2])
+
+    result = run_cli("delete", *map(str, ids), "--yes", "--json", *connect(fault_proxy, directus.admin))
+
+    assert directus_admin.statuses(ids) == {}
+    error = assert_one_line(result, 1)
+    assert f"Notification {ids[1]} was not found" in error
+    assert result.json == {"deleted": [ids[0], ids[2]], "not_found": [ids[1]]}
+
+
 # --- wrong-shaped answers: never a crash -------------------------------------------------------------
 
 SHAPES = {
@@ -227,6 +280,19 @@ async def test_the_backend_refuses_a_token_that_is_not_printable_ascii(fault_pro
     assert fault_proxy.exchanges == []
 
 
+async def test_a_login_answer_with_an_access_token_unfit_for_a_header_is_refused(fault_proxy, directus):
+    from app.api import PasswordLogin
+    from app.errors import AuthenticationError
+
+    fault_proxy.on("POST", "/auth/login").replace_body({"data": {"access_token": "s3cret-tökén", "expires": 900000}})
+    login = PasswordLogin(directus.user.email, directus.user.password)
+    async with RestBackend(fault_proxy.url, login) as backend:
+        with pytest.raises(AuthenticationError, match="no usable access token") as refused:
+            await backend.me()
+    assert "s3cret" not in str(refused.value)
+    assert [e.path for e in fault_proxy.exchanges] == ["/auth/login"], "the token was never sent"
+
+
 # --- secrets at rest -----------------------------------------------------------------------------------
 
 
@@ -262,6 +328,26 @@ def test_drafts_are_private(isolated_dirs):
         os.umask(old)
     assert private(saved.path)
     assert private(drafts_dir()) and private(drafts_dir().parent)
+
+
+async def test_wider_files_and_dirs_found_are_made_private_and_a_chosen_dir_is_left_alone(isolated_dirs, tmp_path):
+    from app.embedded import EmbeddedBackend, default_path
+
+    database = default_path()
+    database.parent.mkdir(parents=True, mode=0o755)
+    database.parent.chmod(0o755)
+    for path in (database, database.with_name(database.name + "-wal")):
+        path.touch()
+        path.chmod(0o644)
+    await EmbeddedBackend.open_default().aclose()
+    assert private(database.parent) and private(database) and private(database.with_name(database.name + "-wal"))
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    await EmbeddedBackend(shared / "inbox.sqlite3").aclose()
+    assert shared.stat().st_mode & 0o777 == 0o755, "a directory the user chose may be shared on purpose"
+    assert private(shared / "inbox.sqlite3")
 
 
 @pytest.mark.parametrize(
@@ -308,6 +394,25 @@ def test_plain_http_to_loopback_is_fine(fault_proxy, directus, host):
     assert result.json["user"]["id"] == directus.user.id
 
 
+def test_insecure_http_lets_plain_http_through_when_asked_for(fault_proxy, directus, tmp_path):
+    by_flag = run_cli(
+        "whoami", "--json", "--insecure-http", "--url", "http://cms.example.test", "--token", directus.user.token,
+        env={"HTTP_PROXY": fault_proxy.url},
+    )  # fmt: skip
+    assert by_flag.code == 0, by_flag.err
+    assert by_flag.json["user"]["id"] == directus.user.id
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.p]\nurl = "http://cms.example.test"\ntoken = "{directus.user.token}"\ninsecure_http = true\n'
+    )
+    config.chmod(0o600)
+    by_profile = run_cli(
+        "whoami", "--json", "--config", str(config), "--profile", "p", env={"HTTP_PROXY": fault_proxy.url}
+    )
+    assert by_profile.code == 0, by_profile.err
+    assert {e.path for e in fault_proxy.exchanges} >= {"/users/me"}
+
+
 def test_a_certificate_error_says_it_is_one(tls_fault_proxy, directus):
     """Before: 'connection refused or host unreachable'."""
     result = run_cli("whoami", *connect(tls_fault_proxy, directus.user))
@@ -334,3 +439,9 @@ def test_ca_bundle_in_the_profile_trusts_a_private_ca(tls_fault_proxy, self_sign
     result = run_cli("whoami", "--json", "--config", str(config), "--profile", "p")
     assert result.code == 0, result.err
     assert result.json["user"]["id"] == directus.user.id
+
+
+def test_a_ca_bundle_that_is_not_there_is_a_usage_error(tls_fault_proxy, directus, tmp_path):
+    result = run_cli("whoami", "--ca-bundle", str(tmp_path / "none.pem"), *connect(tls_fault_proxy, directus.user))
+    error = assert_one_line(result, 2)
+    assert "none.pem does not exist" in error and tls_fault_proxy.exchanges == []
