@@ -212,12 +212,6 @@ class BatchOutcome:
         """Every key's fate is known (none is ``unknown``)."""
         return not self.unknown
 
-    @property
-    def left(self) -> tuple[int, ...]:
-        """The keys not done, in the order asked."""
-        done = set(self.done)
-        return tuple(key for key in self.keys if key not in done)
-
     def failure(self, verb: str) -> InboxError | None:
         """The error to raise for what was not done (``None`` when everything was); see ``failure_of``."""
         return failure_of(verb, self.keys, self.done, self.vanished, self.error)
@@ -251,7 +245,7 @@ def failure_of(
 
 
 def missing_error(keys: Sequence[int]) -> NotFoundError:
-    """ "Not found, or not allowed" for one or several keys."""
+    """The error "not found, or you are not allowed to see it" for one key or several."""
     if len(keys) == 1:
         return not_found_or_forbidden(keys[0])
     return NotFoundError(
@@ -331,7 +325,8 @@ class _Batch:
             if rows is None:  # a delete answers nothing: every key went
                 self.done.update(pending)
                 return True
-            answered = {row.id: row for row in rows if row.id in pending and self.is_done(row)}
+            asked = set(pending)
+            answered = {row.id: row for row in rows if row.id in asked and self.is_done(row)}
             self.done.update(answered)
             self.rows.update(answered)
             unanswered = [key for key in pending if key not in answered]
