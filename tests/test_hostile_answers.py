@@ -57,6 +57,8 @@ def serving(body: bytes) -> httpx.MockTransport:
 @example(answer={"data": {}})
 @example(answer={"data": GRAPHQL_NAMED})
 @example(answer={"data": dict.fromkeys(GRAPHQL_RESULTS, "x")})
+@example(answer={"errors": [1]})
+@example(answer={"errors": [{"message": "m", "extensions": "FORBIDDEN"}]})
 def test_any_json_answer_gives_a_valid_result_or_an_inbox_error(transport, call, answer):
     try:
         result = asyncio.run(outcome(transport, call, serving(json.dumps(answer).encode())))

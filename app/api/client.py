@@ -203,10 +203,12 @@ def connect_error(url: str, error: httpx.ConnectError) -> NetworkError:
 
 def error_for(status: int, errors: list[dict[str, Any]] | None, url: str) -> InboxError:
     """The typed error for a Directus error answer."""
-    first = (errors or [{}])[0] if isinstance(errors, list) else {}
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    first = first if isinstance(first, dict) else {}
     message = str(first.get("message") or f"HTTP {status}")
-    extensions = first.get("extensions") or {}
-    code = extensions.get("code")
+    extensions = first.get("extensions")
+    extensions = extensions if isinstance(extensions, dict) else {}
+    code = extensions.get("code") if isinstance(extensions.get("code"), str) else None
     if code == "GRAPHQL_VALIDATION":
         details = [str(e.get("message")) for e in extensions.get("errors") or [] if isinstance(e, dict)]
         if details:
