@@ -58,17 +58,13 @@ class StatusChange:
 
     @property
     def undoable(self) -> dict[int, str]:
-        """What an undo puts back: each key that changed, or may have, with its status before.
+        """What an undo puts back: each key that changed, with its status before.
 
-        ``unknown`` keys are included (putting a status back is harmless if it never changed);
-        keys whose status before is not known, or was already the one wanted, are not.
+        Keys whose status before is not known, or was already the one wanted, are left out; so are
+        ``unknown`` ones until ``recheck`` (which ``undo`` does first) finds that they changed.
         """
-        may_have_changed = set(self.changed) | set(self.unknown)
-        return {
-            key: status
-            for key, status in self.before.items()
-            if key in may_have_changed and status != self.wanted.get(key)
-        }
+        changed = set(self.changed)
+        return {key: status for key, status in self.before.items() if key in changed and status != self.wanted.get(key)}
 
     def failure(self) -> InboxError | None:
         """One error for what was not done (``None`` when everything was): the vanished keys'
@@ -150,11 +146,14 @@ async def change_status(
 
 
 async def undo(backend: InboxBackend, change: StatusChange, progress: Progress | None = None) -> StatusChange:
-    """Put back what *change* changed: each key of ``change.undoable`` to its status before.
+    """Put back what *change* changed: each key of ``change.undoable`` to its status before, after
+    asking the server about the keys whose fate was unknown (``recheck``).
 
-    The result is a ``StatusChange`` like any other (its own ``undoable`` redoes the change).
+    The result is a ``StatusChange`` like any other: its own ``undoable`` redoes the change; when
+    it is not ``complete`` (the server died meanwhile), undoing *change* again is safe — a status
+    put back twice is put back once.
     """
-    plan = change.undoable
+    plan = (await recheck(backend, change)).undoable
     return await set_statuses(backend, plan, before={key: change.wanted[key] for key in plan}, progress=progress)
 
 

@@ -78,13 +78,29 @@ async def test_the_server_dying_during_an_undo_leaves_it_unknown_and_recheck_tel
 
         assert directus_admin.statuses(ids) == dict.fromkeys(ids, INBOX)
         assert not undone.verified and undone.unknown == tuple(ids) and undone.changed == ()
-        assert undone.undoable == dict.fromkeys(ids, ARCHIVED), "what may have been undone can be redone"
+        assert undone.undoable == {}, "nothing is known to have changed"
         text = bulk.describe_status_change(undone)
         assert "0 of 5 notifications moved to the inbox." in text and "unknown (the server could not be asked)" in text
         assert "back where" not in text and "nothing was lost" not in text.lower()
 
         rechecked = await bulk.recheck(backend, undone)
     assert rechecked.complete and rechecked.verified and rechecked.changed == tuple(ids)
+    assert rechecked.undoable == dict.fromkeys(ids, ARCHIVED)
+
+
+async def test_undo_of_a_change_left_unknown_asks_the_server_first_and_puts_back_what_changed(
+    fault_proxy, directus, directus_admin
+):
+    ids = fresh(directus, directus_admin, 3)
+    fault_proxy.on("PATCH", "/notifications").drop_response()
+    fault_proxy.on("GET", "/notifications").drop_request()
+    async with as_user(fault_proxy, directus) as backend:
+        change = await bulk.change_status(backend, ids, ARCHIVED, before=dict.fromkeys(ids, INBOX))
+        assert change.unknown == tuple(ids) and change.undoable == {}
+        undone = await bulk.undo(backend, change)
+    assert directus_admin.statuses(ids) == dict.fromkeys(ids, INBOX)
+    assert undone.complete and undone.changed == tuple(ids)
+    assert [e.method for e in fault_proxy.exchanges] == ["PATCH", "GET", "GET", "PATCH"]
 
 
 async def test_a_timed_out_change_that_the_server_did_is_reported_done(fault_proxy, directus, directus_admin):
@@ -111,7 +127,7 @@ async def test_a_timeout_the_server_cannot_be_asked_about_is_unknown_and_stops_t
     assert [statuses[key] for key in ids] == [ARCHIVED] * BATCH_CHUNK + [INBOX] * 3
     assert change.unknown == tuple(ids[:BATCH_CHUNK]) and change.unchanged == tuple(ids[BATCH_CHUNK:])
     assert len(fault_proxy.requests("PATCH")) == 1, "after an unknown outcome nothing more is sent"
-    assert set(change.undoable) == set(ids[:BATCH_CHUNK])
+    assert change.undoable == {}, "until the server is asked again (recheck, or undo, which rechecks first)"
     text = bulk.describe_status_change(change)
     assert "3 could not be archived" in text and "may still do it" in text
 
