@@ -14,7 +14,7 @@ put ``unchanged`` ones back.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.backend import BATCH_CHUNK, BatchOutcome, InboxBackend, Progress, failure_of
 from app.errors import InboxError, format_keys, still_at_work
@@ -66,16 +66,16 @@ class StatusChange:
         changed = set(self.changed)
         return {key: status for key, status in self.before.items() if key in changed and status != self.wanted.get(key)}
 
-    def failure(self) -> InboxError | None:
-        """One error for what was not done (``None`` when everything was): the vanished keys'
-        "not found", the failure itself, or "Could not update N of M notifications: …"."""
-        return failure_of("update", tuple(self.wanted), self.changed, self.vanished, self.error)
-
     @property
     def new_status(self) -> str | None:
         """The one status asked for, or ``None`` when keys were asked for different ones (an undo)."""
         statuses = set(self.wanted.values())
         return statuses.pop() if len(statuses) == 1 else None
+
+    def failure(self) -> InboxError | None:
+        """One error for what was not done (``None`` when everything was): the vanished keys'
+        "not found", the failure itself, or "Could not update N of M notifications: …"."""
+        return failure_of("update", tuple(self.wanted), self.changed, self.vanished, self.error)
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,13 @@ class Deletion:
     def complete(self) -> bool:
         return len(self.deleted) == len(self.keys)
 
-    def failure(self) -> InboxError | None:
-        """As ``StatusChange.failure``, "Could not delete N of M notifications: …"."""
-        return failure_of("delete", self.keys, self.deleted, self.vanished, self.error)
-
     @property
     def verified(self) -> bool:
         return not self.unknown
+
+    def failure(self) -> InboxError | None:
+        """As ``StatusChange.failure``, "Could not delete N of M notifications: …"."""
+        return failure_of("delete", self.keys, self.deleted, self.vanished, self.error)
 
 
 @dataclass
@@ -110,7 +110,7 @@ class _Progress:
 
     report: Progress | None
     total: int
-    base: int = field(default=0)
+    base: int = 0
 
     def part(self) -> Progress:
         base = self.base
