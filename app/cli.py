@@ -14,9 +14,10 @@ Usage::
     directus-inbox watch [--json]                     print new notifications as they arrive
 
 CONNECTION flags go before or after the subcommand: ``--url URL --token TOKEN --profile NAME
---transport rest|graphql --config FILE --demo-size N --embedded``. Resolution is described in
-``app.config``; with no server configured the embedded inbox is used, and one line on stderr says
-where it is. ``USER`` is a user id, an e-mail address or a name.
+--transport rest|graphql --config FILE --ca-bundle PATH --insecure-http --demo-size N --embedded``.
+Resolution is described in ``app.config``; with no server configured the embedded inbox is used,
+and one line on stderr says where it is. ``USER`` is a user id, an e-mail address or a name.
+Plain ``http://`` to a host that is not this machine is refused unless ``--insecure-http``.
 
 ``list`` shows the current user's own notifications, newest first: by default the inbox, which
 (as in the TUI) is every status but ``archived``, so an odd status such as ``read`` is not hidden;
@@ -32,15 +33,21 @@ JSON output (``--json``) has the same shape for every backend, is ASCII-only (ot
   "total_count": int, "filter_count": int, "items": [notification, ...]}``
 - ``show``: ``notification``
 - ``send``: ``{"created": [notification, ...]}``
-- ``archive``/``unarchive``: ``{"updated": [id, ...]}``; ``delete``: ``{"deleted": [id, ...]}``
+- ``archive``/``unarchive``: ``{"updated": [id, ...]}``; ``delete``: ``{"deleted": [id, ...]}``.
+  When not every id was done, the ids left are added under ``"not_found"`` (deleted elsewhere,
+  or not yours to see), ``"unchanged"`` and ``"unknown"`` (each only when not empty), and the
+  exit code is 1 (or 3).
 - ``whoami``: ``{"user": {"id", "email", "first_name", "last_name"}, "backend": {"kind",
   "location"}, "capabilities": {"create": bool, "delete": bool, "archive": bool}}``
 - ``watch``: one ``notification`` per line (compact), as each arrives, until ctrl+c
 
 Exit codes: 0 success; 1 the operation failed (server refused, not found, unreachable, ...);
 2 usage or configuration error (bad flags, config file, compose input, missing ``--yes``);
-130 interrupted. Errors are one line on stderr, ``directus-inbox: <what is wrong>. <what to do>``;
-``DIRECTUS_INBOX_DEBUG=1`` adds the traceback of an unexpected error.
+3 the outcome is unknown: the server's answer was lost and the server could not tell what it did
+(check before trying again: a ``send`` tried again may arrive twice); 130 interrupted. Errors are
+one line on stderr, ``directus-inbox: <what is wrong>. <what to do>``; ``DIRECTUS_INBOX_DEBUG=1``
+adds the traceback of an unexpected error. Whenever an answer is lost, the server is asked what
+it now holds before anything is reported (``app.bulk``, ``app.compose.deliver``).
 
 (One module for the whole command line, past 500 lines: the parser, the seven subcommands and the
 output contract above read best together; each subcommand is one ``cmd_*`` function.)
@@ -60,9 +67,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO, cast
 
-from app import APP_NAME, __version__
-from app.backend import InboxBackend
-from app.compose import ComposeError, send
+from app import APP_NAME, __version__, bulk
+from app.backend import InboxBackend, missing_error
+from app.compose import NOT_SENT, SENT, ComposeError, deliver
 from app.config import ConfigError, Settings, load_settings
 from app.connect import PasswordPrompt, open_backend
 from app.errors import (
@@ -71,14 +78,11 @@ from app.errors import (
     NotFoundError,
     ServerError,
     format_keys,
-    not_found_or_forbidden,
 )
 from app.models import (
     ARCHIVED,
     INBOX,
-    MAX_PAGE,
     Folder,
-    NotificationChanges,
     Query,
     User,
     short_id,
@@ -90,6 +94,7 @@ PROG = APP_NAME
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_UNKNOWN = 3
 EXIT_INTERRUPTED = 130
 DEFAULT_LIMIT = 50
 SENDER_WIDTH = 20
@@ -101,6 +106,10 @@ class UsageError(Exception):
 
 class Declined(Exception):
     """The user answered no to a confirmation (exit code 1)."""
+
+
+class OutcomeUnknown(Exception):
+    """The server's answer was lost and it could not tell what it did (exit code 3)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -167,6 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--config", default=argparse.SUPPRESS, metavar="FILE", help="config file (env DIRECTUS_INBOX_CONFIG)"
+    )
+    group.add_argument(
+        "--ca-bundle",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="trust the certificates in this PEM file (a private CA) instead of the system's",
+    )
+    group.add_argument(
+        "--insecure-http",
+        default=argparse.SUPPRESS,
+        action="store_true",
+        help="allow plain http:// to a host that is not this machine (the token travels unencrypted)",
     )
     group.add_argument(
         "--demo-size",
@@ -443,35 +464,27 @@ def _read_message(args: argparse.Namespace) -> str | None:
 
 
 async def cmd_send(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
-    created = await send(backend, args.to, args.subject, args.message_text, args.collection, args.item)
+    delivery = await deliver(backend, args.to, args.subject, args.message_text, args.collection, args.item)
+    if delivery.state == NOT_SENT and delivery.error is not None:
+        raise delivery.error
+    if delivery.state != SENT:
+        raise OutcomeUnknown(delivery.describe())
+    if delivery.error is not None:
+        out.note(f"the answer was lost ({delivery.error.message}); the server, searched, holds what was sent.")
     if args.json:
-        out.json({"created": [item.to_json() for item in created]})
+        out.json({"created": [item.to_json() for item in delivery.created]})
         return EXIT_OK
-    users = await user_names(backend, (item.recipient for item in created))
-    for item in created:
+    users = await user_names(backend, (item.recipient for item in delivery.created))
+    for item in delivery.created:
         out.line(f"Sent notification {item.id} to {person(item.recipient, users, label=True)}.")
     return EXIT_OK
 
 
-async def _check_exist(backend: InboxBackend, ids: Sequence[int]) -> None:
-    """``NotFoundError`` naming the ids the user cannot see, before anything is changed.
-
-    (Directus deletes unknown ids without a word, and refuses a whole batch for one bad id.)
-    """
-    found: set[int] = set()
-    for start in range(0, len(ids), MAX_PAGE):
-        chunk = list(ids[start : start + MAX_PAGE])
-        page = await backend.list_notifications(Query(filter={"id": {"_in": chunk}}, limit=len(chunk)))
-        found.update(item.id for item in page.items)
-    missing = [key for key in ids if key not in found]
-    if len(missing) == 1:
-        raise not_found_or_forbidden(missing[0])
-    if missing:
-        raise NotFoundError(
-            f"Notifications {format_keys(missing)} were not found, or you are not allowed to see them.",
-            code="FORBIDDEN",
-            status=403,
-        )
+def _result_json(done_name: str, done: Sequence[int], **left: Sequence[int]) -> dict[str, list[int]]:
+    """``{"updated": [...]}`` (or ``"deleted"``), and the ids left under their names when there are any."""
+    result = {done_name: list(done)}
+    result.update({name: list(keys) for name, keys in left.items() if keys})
+    return result
 
 
 async def _set_status(backend: InboxBackend, args: argparse.Namespace, out: Output, status: str) -> int:
@@ -481,14 +494,20 @@ async def _set_status(backend: InboxBackend, args: argparse.Namespace, out: Outp
         raise ForbiddenError(
             capabilities.why_not("archive") or "You may not archive notifications.", code="FORBIDDEN", status=403
         )
-    await _check_exist(backend, ids)
-    await backend.update_many(ids, NotificationChanges(status=status))
+    change = await bulk.change_status(backend, ids, status)
+    where = "the archive" if status == ARCHIVED else "the inbox"
     if args.json:
-        out.json({"updated": ids})
-    else:
-        where = "the archive" if status == ARCHIVED else "the inbox"
-        noun = "notification" if len(ids) == 1 else "notifications"
-        out.line(f"Moved {len(ids)} {noun} to {where} ({format_keys(ids)}).")
+        left = {"not_found": change.vanished, "unchanged": change.unchanged, "unknown": change.unknown}
+        out.json(_result_json("updated", change.changed, **left))
+    elif change.changed:
+        out.line(f"Moved {bulk.plural(len(change.changed))} to {where} ({format_keys(change.changed)}).")
+    if change.answer_lost and change.error is not None:
+        out.note(f"an answer was lost ({change.error.message}); the server, asked, holds every one in {where}.")
+    if change.unknown:
+        raise OutcomeUnknown(bulk.describe_status_change(change))
+    failure = change.failure()
+    if failure is not None:
+        raise failure
     return EXIT_OK
 
 
@@ -514,19 +533,33 @@ async def cmd_delete(backend: InboxBackend, args: argparse.Namespace, out: Outpu
         raise ForbiddenError(
             capabilities.why_not("delete") or "You may not delete notifications.", code="FORBIDDEN", status=403
         )
-    await _check_exist(backend, ids)
-    noun = "notification" if len(ids) == 1 else "notifications"
+    # Directus deletes an id that does not exist without a word: ask first, so as not to report it deleted.
+    held = await backend.held(ids)
+    missing = [key for key in ids if key not in held]
+    present = [key for key in ids if key in held]
+    if not present:
+        raise missing_error(missing)
     if not args.yes and not _stdin_is_tty():
         raise UsageError(
-            f"Refusing to delete without confirmation: stdin is not a terminal. Pass --yes to delete {len(ids)} {noun}"
+            "Refusing to delete without confirmation: stdin is not a terminal. "
+            f"Pass --yes to delete {bulk.plural(len(present))}"
         )
-    if not args.yes and not _confirm(f"Delete {len(ids)} {noun} (ids {format_keys(ids)})? [y/N] ", out):
+    also = f" ({len(missing)} not found: {format_keys(missing)})" if missing else ""
+    question = f"Delete {bulk.plural(len(present))} (ids {format_keys(present)}){also}? [y/N] "
+    if not args.yes and not _confirm(question, out):
         raise Declined("Nothing was deleted")
-    await backend.delete_many(ids)
+    deletion = await bulk.delete(backend, present)
+    not_found = [key for key in ids if key in missing or key in deletion.vanished]
     if args.json:
-        out.json({"deleted": ids})
-    else:
-        out.line(f"Deleted {len(ids)} {noun} ({format_keys(ids)}).")
+        left = {"not_found": not_found, "unchanged": deletion.kept, "unknown": deletion.unknown}
+        out.json(_result_json("deleted", deletion.deleted, **left))
+    elif deletion.deleted:
+        out.line(f"Deleted {bulk.plural(len(deletion.deleted))} ({format_keys(deletion.deleted)}).")
+    if deletion.unknown:
+        raise OutcomeUnknown(bulk.describe_deletion(deletion))
+    failure = deletion.failure() if deletion.kept else missing_error(not_found) if not_found else None
+    if failure is not None:
+        raise failure
     return EXIT_OK
 
 
@@ -658,8 +691,12 @@ def _run(argv: Sequence[str] | None, out: Output) -> int:
             transport=getattr(args, "transport", None),
             demo_size=getattr(args, "demo_size", None),
             embedded=getattr(args, "embedded", False),
+            ca_bundle=getattr(args, "ca_bundle", None),
+            insecure_http=getattr(args, "insecure_http", False),
         )
         out.secrets.extend(settings.secrets())
+        for warning in settings.warnings:
+            out.note(f"warning: {warning}")
         if args.command is None:
             return _open_tui(settings, out)
         if args.command == "send":
@@ -677,6 +714,9 @@ def _run(argv: Sequence[str] | None, out: Output) -> int:
     except Declined as error:
         out.error(f"{error}.")
         return EXIT_FAILED
+    except OutcomeUnknown as error:
+        out.error(str(error))
+        return EXIT_UNKNOWN
     except InboxError as error:
         out.error(describe(error))
         return EXIT_FAILED

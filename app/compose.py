@@ -1,20 +1,26 @@
 """Composing notifications: recipients by id, e-mail or name, drafts, and one batch create.
 
-The CLI's ``send`` and the TUI's compose dialog both go through :func:`send`, so they resolve
-recipients and validate the same way. Problems with what the user typed are a
-``ComposeError(field, message)`` (``field`` is ``"to"``, ``"subject"``, ``"message"`` or
-``"collection"``, for a form to put the message next to); what the server refuses is an
-``InboxError`` from the backend.
+The CLI's ``send`` and the TUI's compose dialog both go through :func:`deliver` (or :func:`send`,
+which raises instead), so they resolve recipients and validate the same way. Problems with what
+the user typed are a ``ComposeError(field, message)`` (``field`` is ``"to"``, ``"subject"``,
+``"message"`` or ``"collection"``, for a form to put the message next to).
+
+No duplicate sends: when the answer to the create is lost (a timeout, a dropped connection, a
+server error), the server is searched for what it now holds before anything is reported, and the
+``Delivery`` says "sent", "not sent" or "unknown: check before sending again".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, Literal
 
-from app.backend import InboxBackend
-from app.errors import ForbiddenError
-from app.models import Notification, NotificationDraft, User
+from app.backend import InboxBackend, refused
+from app.errors import ForbiddenError, InboxError
+from app.models import Capabilities, Notification, NotificationDraft, Query, User, user_id_of
 from app.sanitize import clean_line
 
 MAX_SUBJECT = 255
@@ -22,6 +28,15 @@ MAX_SUBJECT = 255
 
 MAX_CANDIDATES = 5
 """How many candidates an "ambiguous recipient" message lists."""
+
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far the server's clock may lag this machine's: a lost send is searched for from this much
+before it began (the server stamps the notification with its own clock)."""
+
+SENT: Final = "sent"
+NOT_SENT: Final = "not sent"
+UNKNOWN: Final = "unknown"
+SendState = Literal["sent", "not sent", "unknown"]
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -164,6 +179,177 @@ def build_drafts(
     ]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What became of a send, as the server holds it.
+
+    ``state`` is ``SENT`` (the server holds a notification for every recipient: from its answer,
+    or found after the answer was lost), ``NOT_SENT`` (refused, or never left: nothing was
+    created) or ``UNKNOWN`` (the answer was lost and the server did not show them all: they may
+    exist, or still arrive — check before sending again). A draft is safe to drop only when sent.
+    """
+
+    state: SendState
+    created: tuple[Notification, ...] = ()
+    """What the server holds: every notification on ``SENT``, those found on ``UNKNOWN``."""
+    recipients: tuple[User, ...] = ()
+    """Whom it was for (empty when it failed before the recipients were known)."""
+    error: InboxError | None = None
+    """Why it was not sent, or why its fate is unknown; on ``SENT``, the lost answer (if one was)."""
+    searched: bool = False
+    """Whether the server was searched for it after its answer was lost."""
+    may_read_all: bool = True
+    """Whether the sender may read other users' notifications (else a search may miss them)."""
+
+    @property
+    def missing(self) -> tuple[User, ...]:
+        """Recipients for whom the server shows no notification (on ``UNKNOWN``)."""
+        reached = {user_id_of(item.recipient) for item in self.created}
+        return tuple(user for user in self.recipients if user.id not in reached)
+
+    def describe(self) -> str:
+        """One line for the user: what happened, and on ``UNKNOWN`` what to do."""
+        count = len(self.created)
+        if self.state == SENT:
+            text = f"Sent {count} notification{'s' if count != 1 else ''}."
+            if self.error is not None:
+                text += " (The answer was lost; the server, searched, holds it.)"
+            return text
+        cause = self.error.message if self.error is not None else "no answer"
+        if self.state == NOT_SENT:
+            return f"Not sent: {cause}"
+        if not self.searched:
+            found = "The server could not be searched for it."
+        elif count:
+            names = ", ".join(clean_line(user.label) for user in self.missing)
+            found = f"The server holds it for {count} of {len(self.recipients)} recipients; not (yet) for {names}."
+        elif self.may_read_all:
+            found = "The server does not hold it (yet)."
+        else:
+            found = "It is not among the notifications you may read (your role may not read other users')."
+        return (
+            f"Whether it was sent is unknown: {cause} {found} Check the recipients' notifications before "
+            "sending it again."
+        )
+
+
+class SendUnknownError(InboxError):
+    """``send`` could not tell whether the notifications were created (see ``Delivery.describe``)."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        cause = delivery.error
+        super().__init__(
+            delivery.describe(),
+            code=cause.code if cause is not None else None,
+            status=cause.status if cause is not None else None,
+        )
+        self.delivery = delivery
+
+
+async def deliver(
+    backend: InboxBackend,
+    to: Sequence[str | User],
+    subject: str | None,
+    message: str | None = None,
+    collection: str | None = None,
+    item: str | int | None = None,
+) -> Delivery:
+    """Validate, resolve the recipients, create one notification each in ONE ``create_many``, and
+    say what the server then holds.
+
+    Raises ``ComposeError`` for what the user typed; any ``InboxError`` is in the ``Delivery``:
+    ``NOT_SENT`` when it came before the create (the role may not send, the server is down) or
+    when the server refused it; after a lost answer, the server is searched (``find_sent``).
+    """
+    check_subject(subject)
+    check_reference(collection, item)
+    if not [name for name in to if isinstance(name, User) or name.strip()]:
+        raise ComposeError("to", "There is no recipient. Add at least one user (e-mail, name or id).")
+    try:
+        capabilities = await backend.capabilities()
+        if not capabilities.can_create:
+            raise ForbiddenError(
+                capabilities.why_not("create") or "You may not send notifications.", code="FORBIDDEN", status=403
+            )
+        recipients = await resolve_recipients(backend, to)
+        sender = None
+        if capabilities.create.allows_field("sender"):
+            # Directus leaves ``sender`` empty unless the client sets it; the recipient wants to know.
+            sender = (await backend.me()).id
+    except InboxError as error:
+        return Delivery(NOT_SENT, error=error)
+    drafts = build_drafts(recipients, subject, message, collection, item, sender=sender)
+    began = datetime.now(UTC)
+    try:
+        created = await backend.create_many(drafts)
+    except InboxError as error:
+        if refused(error):
+            return Delivery(NOT_SENT, recipients=tuple(recipients), error=error)
+        return await _search_after_lost_answer(backend, drafts, tuple(recipients), began, error, capabilities)
+    return Delivery(SENT, created=tuple(created), recipients=tuple(recipients))
+
+
+async def _search_after_lost_answer(
+    backend: InboxBackend,
+    drafts: list[NotificationDraft],
+    recipients: tuple[User, ...],
+    began: datetime,
+    error: InboxError,
+    capabilities: Capabilities,
+) -> Delivery:
+    may_read_all = capabilities.read.access == "full"
+    try:
+        found = await find_sent(backend, drafts, since=began - CLOCK_SKEW)
+    except InboxError:
+        return Delivery(UNKNOWN, recipients=recipients, error=error, may_read_all=may_read_all)
+    state: SendState = SENT if len(found) == len(drafts) else UNKNOWN
+    return Delivery(state, tuple(found), recipients, error, searched=True, may_read_all=may_read_all)
+
+
+async def find_sent(
+    backend: InboxBackend, drafts: Sequence[NotificationDraft], *, since: datetime
+) -> list[Notification]:
+    """The notification the server holds for each draft, if any: the newest one to that recipient,
+    stamped *since* or later, with the same subject, sender, message and item reference.
+
+    The search sees only what the current user may read: an ordinary role reads only its own
+    notifications, so a notification to someone else is never found (which is not "not sent").
+    """
+    if not drafts:
+        return []
+    recipients = sorted({draft.recipient for draft in drafts})
+    stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+    query = Query(
+        filter={
+            "_and": [
+                {"subject": {"_eq": drafts[0].subject}},
+                {"recipient": {"_in": recipients}},
+                {"timestamp": {"_gte": stamp}},
+            ]
+        },
+        sort=("-id",),
+        limit=min(len(drafts) * 10, 500),
+    )
+    candidates = (await backend.list_notifications(query)).items
+    found: list[Notification] = []
+    for draft in drafts:
+        match = next((row for row in candidates if _same(row, draft)), None)
+        if match is not None:
+            found.append(match)
+    return found
+
+
+def _same(row: Notification, draft: NotificationDraft) -> bool:
+    return (
+        row.recipient_id == draft.recipient
+        and row.sender_id == draft.sender
+        and row.subject == draft.subject
+        and row.message == draft.message
+        and row.collection == draft.collection
+        and row.item == draft.item
+    )
+
+
 async def send(
     backend: InboxBackend,
     to: Sequence[str | User],
@@ -172,24 +358,15 @@ async def send(
     collection: str | None = None,
     item: str | int | None = None,
 ) -> list[Notification]:
-    """Validate, resolve the recipients, and create one notification each in ONE ``create_many``.
+    """``deliver``, raising when not sent: the notifications created (also when found after a lost answer).
 
-    Raises ``ComposeError`` for what the user typed, ``ForbiddenError`` when their role may not
-    send notifications (checked before anything is sent), and the backend's errors otherwise.
+    Raises ``ComposeError`` for what the user typed, the error itself when nothing was sent
+    (``ForbiddenError`` when the role may not send, checked before anything is sent), and
+    ``SendUnknownError`` when it is unknown whether the notifications were created.
     """
-    check_subject(subject)
-    check_reference(collection, item)
-    if not [name for name in to if isinstance(name, User) or name.strip()]:
-        raise ComposeError("to", "There is no recipient. Add at least one user (e-mail, name or id).")
-    capabilities = await backend.capabilities()
-    if not capabilities.can_create:
-        raise ForbiddenError(
-            capabilities.why_not("create") or "You may not send notifications.", code="FORBIDDEN", status=403
-        )
-    recipients = await resolve_recipients(backend, to)
-    sender = None
-    if capabilities.create.allows_field("sender"):
-        # Directus leaves ``sender`` empty unless the client sets it; the recipient wants to know.
-        sender = (await backend.me()).id
-    drafts = build_drafts(recipients, subject, message, collection, item, sender=sender)
-    return await backend.create_many(drafts)
+    delivery = await deliver(backend, to, subject, message, collection, item)
+    if delivery.state == SENT:
+        return list(delivery.created)
+    if delivery.state == NOT_SENT and delivery.error is not None:
+        raise delivery.error
+    raise SendUnknownError(delivery)

@@ -12,6 +12,8 @@ The file is ``<user config dir>/directus-inbox/config.toml`` (``--config`` or
     token = "..."                 # or: email = "..." (password: prompt or DIRECTUS_PASSWORD)
     transport = "rest"            # or "graphql"
     timeout = 15
+    ca_bundle = "~/corp-ca.pem"   # optional: trust this CA bundle (PEM) instead of the system's
+    insecure_http = false         # true: allow plain http:// to a host that is not this machine
 
 Resolution, highest first: command-line flags (``--url --token --profile --transport``), the
 environment (``DIRECTUS_URL DIRECTUS_TOKEN DIRECTUS_EMAIL DIRECTUS_PASSWORD
@@ -24,13 +26,18 @@ sent to that profile's own URL: when ``--url``/``DIRECTUS_URL`` points somewhere
 profile's token, e-mail and password are left out (and the default profile is not used at all).
 
 Secrets are ``SecretStr``: they never appear in ``repr``/``str`` of the settings, nor in a
-``ConfigError`` (which names the file and line, and what to do, in one line).
+``ConfigError`` (which names the file and line, and what to do, in one line). A token that cannot
+go into an HTTP header (not printable ASCII) is a ``ConfigError`` before anything is sent. A config
+file holding a token or password that other users may read is used, with a warning in
+``Settings.warnings`` that says how to fix it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +47,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from app import APP_NAME
+from app.secrecy import token_problem
 
 CONFIG_ENV = "DIRECTUS_INBOX_CONFIG"
 DEFAULT_TIMEOUT = 15.0
@@ -64,6 +72,12 @@ class Profile(BaseModel):
     password: SecretStr | None = None
     transport: Transport = "rest"
     timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+    ca_bundle: str | None = None
+    insecure_http: bool = False
+
+    @property
+    def holds_secret(self) -> bool:
+        return bool(self.token or self.password)
 
 
 class Alerts(BaseModel):
@@ -101,6 +115,10 @@ class Settings(BaseModel):
     password: SecretStr | None = None
     transport: Transport = "rest"
     timeout: float = DEFAULT_TIMEOUT
+    ca_bundle: Path | None = None
+    """A PEM file of the certificates to trust instead of the system's (a private CA)."""
+    insecure_http: bool = False
+    """Allow plain ``http://`` to a host that is not this machine (the token then travels in clear)."""
     theme: str | None = None
     keymap: dict[str, str] = Field(default_factory=dict)
     poll_interval: float = DEFAULT_POLL_INTERVAL
@@ -111,6 +129,8 @@ class Settings(BaseModel):
     config_path: Path | None = None
     embedded_reason: str = "no server configured"
     """Why the embedded inbox is used (for the one line the CLI prints)."""
+    warnings: tuple[str, ...] = ()
+    """Problems worth telling the user that do not stop the app (a config file others can read)."""
 
     @property
     def is_embedded(self) -> bool:
@@ -225,7 +245,7 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
         line = _line_of_key(text, loc[0])
     where = _where(path, line)
     if kind == "extra_forbidden":
-        known = {"[profiles": "url, token, email, password, transport, timeout", "[alerts]": "bell, desktop"}.get(
+        known = {"[profiles": ", ".join(Profile.model_fields), "[alerts]": "bell, desktop"}.get(
             table.split(".")[0], "default_profile, theme, poll_interval, [keymap], [alerts], [profiles.NAME]"
         )
         return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {known}."
@@ -235,6 +255,8 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
         return f"{where}: {loc[-1]} must be a positive number of seconds. Fix it in {table}."
     if loc[:1] == ["alerts"] and len(loc) == 2:
         return f"{where}: {loc[1]} in [alerts] must be true or false. Fix it in {table}."
+    if loc[-1:] == ["insecure_http"]:
+        return f"{where}: insecure_http must be true or false. Fix it in {table}."
     if loc[:1] == ["keymap"]:
         return f"{where}: every [keymap] entry must be a binding id = \"keys\" string. Fix the entry '{key}'."
     if loc[:1] == ["profiles"] and len(loc) == 2:
@@ -307,12 +329,15 @@ def load_settings(
     transport: str | None = None,
     demo_size: int | None = None,
     embedded: bool = False,
+    ca_bundle: str | os.PathLike[str] | None = None,
+    insecure_http: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Resolve the settings: flags (the keyword arguments) > *env* > profile > embedded."""
     env = os.environ if env is None else env
     path, must_exist = config_path(config, env)
     file, text = read_config(path, must_exist=must_exist)
+    warnings = _exposed_secrets(path, file)
 
     env_url = _text(env.get("DIRECTUS_URL"))
     env_token = _text(env.get("DIRECTUS_TOKEN"))
@@ -350,6 +375,7 @@ def load_settings(
         "poll_interval": file.poll_interval,
         "alerts": file.alerts,
         "config_path": path,
+        "warnings": warnings,
     }
 
     # The demo and --embedded win over any server (they are flags, the highest layer).
@@ -368,8 +394,11 @@ def load_settings(
             # The default profile is for its own server: an explicit other URL leaves it out.
             chosen, profile_name = None, None
         else:
-            # A named profile still gives transport and timeout, never its credentials.
-            chosen = chosen.model_copy(update={"token": None, "email": None, "password": None})
+            # A named profile still gives transport and timeout, never its credentials, nor what
+            # it trusts (its CA bundle, plain http) for its own server.
+            chosen = chosen.model_copy(
+                update={"token": None, "email": None, "password": None, "ca_bundle": None, "insecure_http": False}
+            )
 
     profile_where = ""
     if chosen is not None and profile_name is not None:
@@ -411,6 +440,21 @@ def load_settings(
             'DIRECTUS_TOKEN, or token = "..." in the profile) or an e-mail (DIRECTUS_EMAIL, or '
             'email = "..." in the profile).'
         )
+    if cred_token:
+        problem = token_problem(cred_token)
+        if problem is not None:
+            source = "--token" if token else "DIRECTUS_TOKEN" if env_token else profile_where
+            raise ConfigError(
+                f"The token from {source} cannot be used: {problem}. Copy the token again from your "
+                "user in the Directus Data Studio."
+            )
+
+    bundle: Path | None = None
+    if ca_bundle:
+        bundle = Path(ca_bundle).expanduser()
+    elif chosen is not None and chosen.ca_bundle:
+        # A relative path in the file is relative to the file.
+        bundle = path.parent / Path(chosen.ca_bundle).expanduser()
 
     if transport:
         final_transport, transport_source = transport, "--transport"
@@ -432,6 +476,47 @@ def load_settings(
         password=_secret(cred_password),
         transport=final_transport,
         timeout=chosen.timeout if chosen else DEFAULT_TIMEOUT,
+        ca_bundle=bundle,
+        insecure_http=insecure_http or (chosen.insecure_http if chosen else False),
         profile=profile_name if chosen is not None else None,
         **common,
+    )
+
+
+def _exposed_secrets(path: Path, file: ConfigFile) -> tuple[str, ...]:
+    """A warning when *path* holds a token or password and users other than its owner may read it."""
+    if os.name != "posix" or not any(profile.holds_secret for profile in file.profiles.values()):
+        return ()
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return ()
+    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return ()
+    return (
+        f"{path} holds a token or password and other users may read it (mode {stat.filemode(mode)}). "
+        f"Run: chmod 600 {shlex.quote(str(path))}",
+    )
+
+
+def is_loopback(url: str) -> bool:
+    """Whether *url*'s host is this machine (``localhost`` or a loopback address)."""
+    import ipaddress
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport_security(url: str, *, insecure_http: bool) -> None:
+    """``ConfigError`` for plain ``http://`` to another machine, unless the user allowed it."""
+    if urlsplit(url).scheme.lower() != "http" or insecure_http or is_loopback(url):
+        return
+    raise ConfigError(
+        f"Refusing to connect to {url} over plain http: the token or password would cross the network "
+        "unencrypted. Use https://, or pass --insecure-http (insecure_http = true in the profile) to allow it."
     )

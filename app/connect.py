@@ -5,11 +5,13 @@ No I/O happens here beyond asking for a password: the backend connects on its fi
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.backend import InboxBackend
-from app.config import ConfigError, Settings, check_url
+from app.config import ConfigError, Settings, check_transport_security, check_url
 
 if TYPE_CHECKING:
     from app.api.auth import Auth
@@ -24,6 +26,8 @@ def open_backend(settings: Settings, *, password_prompt: PasswordPrompt | None =
     With a URL: ``RestBackend`` or ``GraphQLBackend`` (``settings.transport``), signed in with the
     static token, else e-mail and password. A missing password is asked for with
     *password_prompt*; with no prompt (stdin is not a terminal) that is a ``ConfigError``.
+    Plain ``http://`` to another machine is a ``ConfigError`` unless ``settings.insecure_http``;
+    ``settings.ca_bundle`` is the CA bundle the server's certificate is verified with.
     """
     if settings.url is None:
         from app.embedded import EmbeddedBackend
@@ -31,6 +35,8 @@ def open_backend(settings: Settings, *, password_prompt: PasswordPrompt | None =
         return EmbeddedBackend.open_default(settings.demo_size)
 
     url = check_url(settings.url, "the settings")
+    check_transport_security(url, insecure_http=settings.insecure_http)
+    tls = None if settings.ca_bundle is None else trusting(settings.ca_bundle)
     auth = _auth(settings, url, password_prompt)
     if settings.transport == "graphql":
         from app.api.graphql import GraphQLBackend as Backend
@@ -39,10 +45,25 @@ def open_backend(settings: Settings, *, password_prompt: PasswordPrompt | None =
     else:  # Settings validates this; a hand-made object might not.
         raise ConfigError(f"Unknown transport {settings.transport!r}. Use rest or graphql.")
     try:
-        return Backend(url, auth, timeout=settings.timeout)
+        return Backend(url, auth, timeout=settings.timeout, tls=tls)
     except ValueError as error:
         raise ConfigError(
             f"Cannot use the server URL {url} ({error}). Give the Directus URL, like https://cms.example.com."
+        ) from None
+
+
+def trusting(ca_bundle: Path) -> ssl.SSLContext:
+    """An SSL context that trusts the certificates in *ca_bundle* (PEM), as ``curl --cacert`` does."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_bundle))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"The CA bundle {ca_bundle} does not exist. Fix the path given with --ca-bundle (or ca_bundle)."
+        ) from None
+    except (OSError, ssl.SSLError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a PEM file of certificates"
+        raise ConfigError(
+            f"Cannot use the CA bundle {ca_bundle} ({reason}). Give a PEM file of the certificates to trust."
         ) from None
 
 
@@ -50,7 +71,10 @@ def _auth(settings: Settings, url: str, password_prompt: PasswordPrompt | None) 
     from app.api.auth import PasswordLogin, StaticToken
 
     if settings.token is not None and settings.token.get_secret_value().strip():
-        return StaticToken(settings.token.get_secret_value())
+        try:
+            return StaticToken(settings.token.get_secret_value())
+        except ValueError as error:
+            raise ConfigError(f"{error} Copy the token again from your user in the Directus Data Studio.") from None
     if not settings.email:
         raise ConfigError(
             f"No credentials for {url}. Set a token (--token or DIRECTUS_TOKEN) or an e-mail (DIRECTUS_EMAIL)."

@@ -20,14 +20,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app import APP_NAME
 from app.compose import ComposeError, build_drafts, check_reference, check_subject
 from app.models import Notification, User, short_id
 from app.sanitize import clean, clean_line
+from app.secrecy import data_dir, private_data_dir, private_dir
 from app.timefmt import local_time_numeric
 
 DRAFT_VERSION = 1
 NEW_SLOT = "new"
+DRAFTS = "drafts"
 
 
 class DraftRecipient(BaseModel):
@@ -77,9 +78,7 @@ class CorruptDraftError(Exception):
 
 
 def drafts_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME)) / "drafts"
+    return data_dir() / DRAFTS
 
 
 def reply_slot(notification_id: int) -> str:
@@ -106,7 +105,11 @@ class DraftFile:
         """Write *draft* atomically, stamped with the time; returns the stamped draft."""
         stamped = draft.model_copy(update={"saved_at": datetime.now(UTC)})
         data = {"version": DRAFT_VERSION, **stamped.model_dump(mode="json")}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.parent == drafts_dir():
+            private_data_dir(DRAFTS)
+        else:
+            private_dir(self.path.parent, tighten=False)
+        # mkstemp makes the file 0600, and the rename keeps that.
         handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as temp:

@@ -58,10 +58,44 @@ class ServerError(InboxError):
     """The server failed (5xx), or answered with something that is not Directus."""
 
 
+class UnexpectedAnswerError(ServerError):
+    """A successful answer whose JSON is not what Directus sends for that request (``{"data": null}``,
+    a list, a row without an id, a count that is not a number, a GraphQL result missing...)."""
+
+
+def unexpected_answer(what: str) -> UnexpectedAnswerError:
+    """The one line for an answer of the wrong shape; *what* names the request ("the list of notifications")."""
+    return UnexpectedAnswerError(f"The server answered something unexpected to {what}.", code="UNEXPECTED_ANSWER")
+
+
 class NetworkError(InboxError):
-    """The server could not be reached, or did not answer in time."""
+    """The server could not be reached, or did not answer in time.
+
+    ``sent`` says whether the request may have reached the server: a refused connection, a name
+    that does not resolve or a certificate that is not trusted stop it before it leaves (nothing
+    can have changed); a timeout or a connection dropped while waiting for the answer do not (the
+    server may have done it all).
+    """
 
     hint = "Is the server running and the URL right?"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, sent: bool = True) -> None:
+        super().__init__(message, code=code, status=status)
+        self.sent = sent
+
+
+def still_at_work(error: InboxError) -> bool:
+    """*error* is a timeout after the request was sent: the server may still be doing it."""
+    return isinstance(error, NetworkError) and error.sent and error.code == "TIMEOUT"
+
+
+class CertificateError(NetworkError):
+    """The server's TLS certificate is not trusted (self-signed, a private CA, expired, another host's)."""
+
+    hint = "If the server uses a private certificate authority, pass --ca-bundle PATH (or ca_bundle in the profile)."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="CERTIFICATE", sent=False)
 
 
 class BatchError(InboxError):

@@ -330,3 +330,55 @@ def test_open_backend_checks_the_url() -> None:
         open_backend(Settings(url="file:///etc/passwd", token=TOKEN))
     with pytest.raises(ConfigError, match="no host"):
         open_backend(Settings(url="http://", token=TOKEN))
+
+
+# --- secrets and transport -------------------------------------------------------------------------
+
+
+def test_a_config_file_with_a_secret_that_others_may_read_is_warned_about(config_file: Path, tmp_path: Path) -> None:
+    config_file.chmod(0o644)
+    [warning] = load_settings().warnings
+    assert str(config_file) in warning and "chmod 600" in warning and TOKEN not in warning
+    config_file.chmod(0o600)
+    assert load_settings().warnings == ()
+    without_secret = write(tmp_path / "plain.toml", 'theme = "nord"\n')
+    without_secret.chmod(0o644)
+    assert load_settings(config=without_secret).warnings == ()
+
+
+@pytest.mark.parametrize(
+    "token, problem",
+    [("tök-1234567890", "not ASCII at position 2"), ("tok\x1b[2J-123", "a control character at position 4")],
+)
+def test_a_token_unfit_for_a_header_is_refused_naming_where_it_came_from(token: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(url="https://x.example.com", token=token)
+    assert "The token from --token cannot be used" in str(caught.value) and problem in str(caught.value)
+    assert token not in str(caught.value)
+    with pytest.raises(ConfigError, match="from DIRECTUS_TOKEN"):
+        load_settings(env={"DIRECTUS_URL": "https://x.example.com", "DIRECTUS_TOKEN": token})
+
+
+def test_plain_http_is_refused_unless_loopback_or_allowed() -> None:
+    from app.config import check_transport_security
+
+    for url in ("http://127.0.0.1:8055", "http://localhost", "http://[::1]:8055", "https://cms.example.com"):
+        check_transport_security(url, insecure_http=False)
+    with pytest.raises(ConfigError, match="--insecure-http"):
+        check_transport_security("http://cms.example.com", insecure_http=False)
+    check_transport_security("http://cms.example.com", insecure_http=True)
+
+
+def test_ca_bundle_and_insecure_http_come_from_flags_or_the_profile_of_that_server(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "conf" / "config.toml",
+        f'[profiles.p]\nurl = "http://cms.example.com"\ntoken = "{TOKEN}"\n'
+        'ca_bundle = "ca.pem"\ninsecure_http = true\n',
+    )
+    settings = load_settings(config=config, profile="p")
+    assert settings.ca_bundle == tmp_path / "conf" / "ca.pem", "relative to the config file"
+    assert settings.insecure_http
+    elsewhere = load_settings(config=config, profile="p", url="http://other.example.com", token="t")
+    assert elsewhere.ca_bundle is None and not elsewhere.insecure_http, "never carried to another server"
+    flagged = load_settings(url="https://x.example.com", token="t", ca_bundle="~/ca.pem", insecure_http=True)
+    assert flagged.ca_bundle == Path("~/ca.pem").expanduser() and flagged.insecure_http

@@ -242,10 +242,13 @@ async def test_update_of_a_missing_id_is_not_found(inbox):
         await inbox.backend.update(created.id, NotificationChanges(status=ARCHIVED))
 
 
-async def test_an_admins_batch_update_skips_ids_that_do_not_exist(inbox):
+async def test_an_admins_batch_update_changes_the_others_and_names_ids_that_do_not_exist(inbox):
+    """Directus skips an admin's unknown keys without a word; the batch operation names them."""
     created = await inbox.backend.create(inbox.draft())
-    updated = await inbox.backend.update_many([created.id, 2_000_000_000], NotificationChanges(status=ARCHIVED))
-    assert [(n.id, n.status) for n in updated] == [(created.id, ARCHIVED)]
+    with pytest.raises(BatchError, match="2000000000 was not found") as error:
+        await inbox.backend.update_many([created.id, 2_000_000_000], NotificationChanges(status=ARCHIVED))
+    assert error.value.done_keys == [created.id] and error.value.failed_keys == [2_000_000_000]
+    assert (await inbox.backend.get(created.id)).status == ARCHIVED
 
 
 async def test_batch_archive_and_delete_of_1000(inbox):
@@ -486,8 +489,15 @@ async def test_a_server_that_is_not_directus_is_a_server_error():
 
 async def test_a_batch_that_fails_part_way_names_the_keys_left():
     calls = []
+    archived: set[int] = set()
+    asked: list[int] = []
 
     def second_chunk_fails(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # after the failure, the client asks what the server holds
+            wanted = json.loads(request.url.params["filter"])["id"]["_in"]
+            asked.extend(wanted)
+            rows = [{"id": k, "status": ARCHIVED if k in archived else INBOX} for k in wanted]
+            return httpx.Response(200, json={"data": rows, "meta": {"total_count": 1200, "filter_count": len(rows)}})
         keys = json.loads(request.content)["keys"]
         calls.append(keys)
         if len(calls) == 2:
@@ -495,6 +505,7 @@ async def test_a_batch_that_fails_part_way_names_the_keys_left():
                 503,
                 json={"errors": [{"message": "Service Unavailable", "extensions": {"code": "SERVICE_UNAVAILABLE"}}]},
             )
+        archived.update(keys)
         return httpx.Response(200, json={"data": [{"id": k, "status": "archived"} for k in keys]})
 
     async with RestBackend(
@@ -506,6 +517,7 @@ async def test_a_batch_that_fails_part_way_names_the_keys_left():
     assert error.value.failed_keys == list(range(501, 1201))
     assert "Could not update 700 of 1200" in str(error.value)
     assert "failed keys: 501, 502" in str(error.value)
+    assert asked == list(range(501, 1001)), "the failed chunk was checked on the server; the last was never sent"
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """The fault proxy itself, against the real server: each fault does what it says.
 
 Every fault is observed twice: with a bare httpx client (what happens on the wire) and with the
-app's ``RestBackend`` (which error the app gets), and what the server then holds is read from
-the server directly. The proxy runs in a thread of its own, so these async tests drive the app on
-the test's event loop while the proxy serves, and a CLI subprocess goes through it just the same.
+app's ``RestBackend`` (which error one request of the app gets: ``update`` of one key, since a
+batch operation asks the server what it holds after a failure, see ``tests/test_faults.py``), and
+what the server then holds is read from the server directly. The proxy runs in a thread of its
+own, so these async tests drive the app on the test's event loop while the proxy serves, and a CLI
+subprocess goes through it just the same.
 """
 
 from __future__ import annotations
@@ -65,13 +67,13 @@ async def test_drop_response_applies_on_the_server_and_leaves_the_client_without
 ):
     rows = directus_admin.create(directus.user.id, [marker(), marker()])
     ids = [row["id"] for row in rows]
-    fault_proxy.on("PATCH", "/notifications", times=2).drop_response()
+    fault_proxy.on("PATCH", "/notifications*", times=2).drop_response()
 
     with client(fault_proxy, directus.user.token) as http, pytest.raises(httpx.RemoteProtocolError):
         http.patch("/notifications", json=archive_body(ids[:1]))
     async with backend(fault_proxy, directus.user.token) as app_backend:
         with pytest.raises(NetworkError):
-            await app_backend.update_many(ids[1:], NotificationChanges(status=ARCHIVED))
+            await app_backend.update(ids[1], NotificationChanges(status=ARCHIVED))
 
     assert directus_admin.statuses(ids) == {ids[0]: ARCHIVED, ids[1]: ARCHIVED}
     assert [(e.method, e.status, e.fault) for e in fault_proxy.requests("PATCH")] == [
@@ -85,15 +87,15 @@ async def test_hold_response_outlasts_the_clients_timeout_after_the_server_appli
 ):
     rows = directus_admin.create(directus.user.id, [marker(), marker()])
     ids = [row["id"] for row in rows]
-    fault_proxy.on("PATCH", "/notifications", times=2).hold_response()
+    fault_proxy.on("PATCH", "/notifications*", times=2).hold_response()
 
     with client(fault_proxy, directus.user.token, timeout=0.5) as http, pytest.raises(httpx.ReadTimeout):
         http.patch("/notifications", json=archive_body(ids[:1]))
     async with backend(fault_proxy, directus.user.token, timeout=0.5) as app_backend:
         with pytest.raises(NetworkError, match=r"did not answer within 0\.5 s"):
-            await app_backend.update_many(ids[1:], NotificationChanges(status=ARCHIVED))
+            await app_backend.update(ids[1], NotificationChanges(status=ARCHIVED))
 
-    fault_proxy.wait_for("PATCH", "/notifications", count=2)  # on a slow day the client gives up first
+    fault_proxy.wait_for("PATCH", "/notifications*", count=2)  # on a slow day the client gives up first
     assert directus_admin.statuses(ids) == {ids[0]: ARCHIVED, ids[1]: ARCHIVED}
 
 
@@ -178,7 +180,7 @@ async def test_replace_body_keeps_what_the_server_did_and_changes_what_it_said(f
 
 async def test_garble_spoils_the_servers_answer(fault_proxy, directus, directus_admin):
     [row] = directus_admin.create(directus.user.id, [marker()])
-    fault_proxy.on("PATCH", "/notifications", times=2).garble()
+    fault_proxy.on("PATCH", "/notifications*", times=2).garble()
     with client(fault_proxy, directus.user.token) as http:
         answer = http.patch("/notifications", json=archive_body([row["id"]]))
     assert answer.status_code == 200 and answer.content.endswith(b"\xff\xfe\x00garbled")
@@ -186,21 +188,21 @@ async def test_garble_spoils_the_servers_answer(fault_proxy, directus, directus_
         answer.json()
     async with backend(fault_proxy, directus.user.token) as app_backend:
         with pytest.raises(ServerError, match="not Directus JSON"):
-            await app_backend.update_many([row["id"]], NotificationChanges(status=INBOX))
+            await app_backend.update(row["id"], NotificationChanges(status=INBOX))
     assert directus_admin.statuses([row["id"]]) == {row["id"]: INBOX}
 
 
 async def test_stall_body_stops_mid_answer(fault_proxy, directus, directus_admin):
     [row] = directus_admin.create(directus.user.id, [marker()])
-    fault_proxy.on("PATCH", "/notifications").stall_body(after=10)
+    fault_proxy.on("PATCH", "/notifications/*").stall_body(after=10)
     fault_proxy.on("GET", "/users/me").stall_body(after=10, seconds=0)
 
     async with backend(fault_proxy, directus.user.token, timeout=0.5) as app_backend:
         with pytest.raises(NetworkError, match=r"did not answer within 0\.5 s"):
-            await app_backend.update_many([row["id"]], NotificationChanges(status=ARCHIVED))
+            await app_backend.update(row["id"], NotificationChanges(status=ARCHIVED))
         with pytest.raises(NetworkError):  # seconds=0: cut right there
             await app_backend.me()
-    fault_proxy.wait_for("PATCH", "/notifications")
+    fault_proxy.wait_for("PATCH", "/notifications/*")
     assert directus_admin.statuses([row["id"]]) == {row["id"]: ARCHIVED}
 
 
@@ -217,11 +219,11 @@ def test_rules_pick_the_nth_occurrence_and_count_their_times(fault_proxy, direct
 
 async def test_body_contains_picks_one_graphql_operation(fault_proxy, directus, directus_admin):
     [row] = directus_admin.create(directus.user.id, [marker()])
-    fault_proxy.on("POST", "/graphql/system", body_contains="update_notifications_items").drop_response()
+    fault_proxy.on("POST", "/graphql/system", body_contains="update_notifications_item(").drop_response()
     async with GraphQLBackend(fault_proxy.url, StaticToken(directus.user.token)) as app_backend:
         assert (await app_backend.get(row["id"])).status == INBOX
         with pytest.raises(NetworkError):
-            await app_backend.update_many([row["id"]], NotificationChanges(status=ARCHIVED))
+            await app_backend.update(row["id"], NotificationChanges(status=ARCHIVED))
     assert directus_admin.statuses([row["id"]]) == {row["id"]: ARCHIVED}
     assert [e.fault for e in fault_proxy.exchanges] == [None, "drop_response"]
 

@@ -25,6 +25,8 @@ from tests.support.cli_process import CliResult, run_cli
 from tests.support.fault_proxy import DirectAdmin
 from tests.support.hostile import CASES, HostileCase, unsafe_characters
 
+pytestmark = pytest.mark.server
+
 JSON_FIELDS = ("id", "status", "recipient", "sender", "subject", "message", "collection", "item")
 PARALLEL = 4
 SHOW_JSON = {"c0-all", "c1-all", "lone-surrogate", "noncharacters", "payload-limit", "huge-id", "huge-item"}
@@ -42,8 +44,12 @@ class Created:
 
 
 @pytest.fixture(scope="module")
-def corpus(directus):
-    """Every case created on the real server, as notifications to the admin."""
+def corpus(shared_directus):
+    """Every case created on the real server, as notifications to the admin.
+
+    Module-scoped, so it takes the session's server itself (``directus`` is function-scoped: it
+    checks each test's ``server`` mark, which every test here gets through ``directus``)."""
+    directus = shared_directus
     admin = DirectAdmin(directus.url, directus.admin.token)
     created: dict[str, Created] = {}
     users: list[str] = []
@@ -72,8 +78,9 @@ def corpus(directus):
 
 
 @pytest.fixture(scope="module")
-def outputs(corpus, directus, tmp_path_factory) -> dict[str, CliResult]:
+def outputs(corpus, shared_directus, tmp_path_factory) -> dict[str, CliResult]:
     """The CLI's outputs, as the admin: ``list``, ``list --json``, and ``show NAME`` / ``show NAME --json``."""
+    directus = shared_directus
     home = tmp_path_factory.mktemp("hostile-home")
     env = {f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("CONFIG", "DATA", "STATE")}
     connection = ["--url", directus.url, "--token", directus.admin.token]

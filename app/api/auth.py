@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from app.errors import AuthenticationError, InboxError
+from app.secrecy import token_problem
 
 if TYPE_CHECKING:
     from app.api.client import DirectusClient
@@ -36,8 +37,9 @@ class StaticToken(Auth):
     """A user's static token (set in the user's Directus profile)."""
 
     def __init__(self, token: str) -> None:
-        if not token or not token.strip():
-            raise ValueError("the token is empty")
+        problem = token_problem(token.strip())
+        if problem is not None:
+            raise ValueError(f"The token cannot be used: {problem}.")
         self._token = token.strip()
 
     def __repr__(self) -> str:
@@ -113,9 +115,13 @@ class PasswordLogin(Auth):
     def _store(self, body: object) -> None:
         try:
             data = body["data"]  # type: ignore[index]
-            self._access = str(data["access_token"])
-            self._refresh = data.get("refresh_token")
+            access = data["access_token"]
+            refresh = data.get("refresh_token")
             expires_ms = float(data.get("expires") or 0)
-        except (TypeError, KeyError) as error:
-            raise AuthenticationError("The server's login answer had no access token.") from error
+        except (TypeError, KeyError, ValueError, AttributeError):
+            raise AuthenticationError("The server's login answer had no access token.") from None
+        if not isinstance(access, str) or token_problem(access) is not None:
+            raise AuthenticationError("The server's login answer had no usable access token.")
+        self._access = access
+        self._refresh = refresh if isinstance(refresh, str) else None
         self._expires_at = time.monotonic() + expires_ms / 1000.0 if expires_ms else float("inf")

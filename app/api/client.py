@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +20,7 @@ from app import __version__
 from app.api.auth import Auth
 from app.errors import (
     AuthenticationError,
+    CertificateError,
     ForbiddenError,
     InboxError,
     InvalidInputError,
@@ -58,7 +61,11 @@ def normalise_url(url: str) -> str:
 
 
 class DirectusClient:
-    """One server, one httpx client, one auth. ``call`` returns the decoded JSON body (or None)."""
+    """One server, one httpx client, one auth. ``call`` returns the decoded JSON body (or None).
+
+    ``tls`` is the SSL context to verify the server with (``None``: the system's CAs, or
+    ``SSL_CERT_FILE``); the live inbox's WebSocket uses the same one.
+    """
 
     def __init__(
         self,
@@ -67,14 +74,17 @@ class DirectusClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.url = normalise_url(url)
         self.auth = auth
         self.timeout = timeout
+        self.tls = tls
         self._http = httpx.AsyncClient(
             base_url=self.url,
             timeout=timeout,
             transport=transport,
+            verify=tls if tls is not None else True,
             headers={"User-Agent": f"directus-inbox/{__version__}", "Accept": "application/json"},
         )
 
@@ -105,10 +115,24 @@ class DirectusClient:
             headers["Authorization"] = f"Bearer {await self.auth.access_token(self)}"
         try:
             return await self._http.request(method, path, params=params, json=json, headers=headers)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):
+            raise NetworkError(
+                f"Cannot reach {self.url}: no connection within {self.timeout:g} s.", code="TIMEOUT", sent=False
+            ) from None
         except httpx.TimeoutException:
             raise NetworkError(f"{self.url} did not answer within {self.timeout:g} s.", code="TIMEOUT") from None
+        except (httpx.LocalProtocolError, UnicodeEncodeError):
+            # Never quote these: their text holds the header that could not be sent (the token).
+            raise NetworkError(
+                "The request could not be sent: a header value is not valid HTTP.", code="INVALID_HEADER", sent=False
+            ) from None
+        except httpx.ConnectError as error:
+            raise connect_error(self.url, error) from None
+        except (httpx.UnsupportedProtocol, httpx.ProxyError) as error:
+            raise NetworkError(f"Cannot reach {self.url}: {error}.", code="NETWORK", sent=False) from None
         except httpx.TransportError as error:
-            raise NetworkError(f"Cannot reach {self.url}: {_reason(error)}.", code="NETWORK") from None
+            # The request went out (or part of it): the server may have acted on it.
+            raise NetworkError(f"Lost the connection to {self.url}: {_reason(error)}.", code="NETWORK") from None
 
     def _decode(self, response: httpx.Response) -> Any:
         if response.status_code == 204 or not response.content:
@@ -142,17 +166,49 @@ def _code(response: httpx.Response) -> str | None:
 
 def _reason(error: httpx.TransportError) -> str:
     text = str(error) or type(error).__name__
-    if "Connection refused" in text or "connect" in type(error).__name__.lower():
-        return "connection refused or host unreachable"
+    if isinstance(error, httpx.RemoteProtocolError) and "without sending a response" in text:
+        return "the server closed the connection without an answer"
     return text
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """*error* and what it was raised from (httpx wraps httpcore, which wraps the socket's error)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def connect_error(url: str, error: httpx.ConnectError) -> NetworkError:
+    """Why a connection could not be made, in words; the request never left."""
+    causes = _causes(error)
+    verification = next((c for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None)
+    if verification is not None:
+        detail = verification.verify_message or verification.reason or "verification failed"
+        return CertificateError(f"Cannot reach {url}: its TLS certificate is not trusted ({detail}).")
+    if any(isinstance(c, ssl.SSLError) for c in causes):
+        return NetworkError(
+            f"Cannot reach {url}: the TLS handshake failed ({error}); is the server speaking HTTPS on that port?",
+            code="TLS",
+            sent=False,
+        )
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return NetworkError(f"Cannot reach {url}: its host name does not resolve.", code="DNS", sent=False)
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(error).lower():
+        return NetworkError(f"Cannot reach {url}: connection refused.", code="REFUSED", sent=False)
+    return NetworkError(f"Cannot reach {url}: {error or 'no connection'}.", code="NETWORK", sent=False)
 
 
 def error_for(status: int, errors: list[dict[str, Any]] | None, url: str) -> InboxError:
     """The typed error for a Directus error answer."""
-    first = (errors or [{}])[0] if isinstance(errors, list) else {}
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    first = first if isinstance(first, dict) else {}
     message = str(first.get("message") or f"HTTP {status}")
-    extensions = first.get("extensions") or {}
-    code = extensions.get("code")
+    extensions = first.get("extensions")
+    extensions = extensions if isinstance(extensions, dict) else {}
+    code = extensions.get("code") if isinstance(extensions.get("code"), str) else None
     if code == "GRAPHQL_VALIDATION":
         details = [str(e.get("message")) for e in extensions.get("errors") or [] if isinstance(e, dict)]
         if details:

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import httpx
 
 from app.api import rest
+from app.api.answers import GraphQLListing, GraphQLRefs, Group, count_of, graphql_row, graphql_rows, read
 from app.api.auth import Auth
-from app.api.client import DEFAULT_TIMEOUT, DirectusClient, error_for
+from app.api.client import DEFAULT_TIMEOUT, DirectusClient
 from app.backend import InboxBackend
-from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden
+from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden, unexpected_answer
 from app.models import (
     NOTIFICATION_FIELDS,
     USER_FIELDS,
@@ -124,27 +126,21 @@ def _refs_of(keys: Sequence[Any]) -> str:
     return arguments(groupBy=["id", *USER_RELATIONS], filter={"id": {"_in": [int(k) for k in keys]}}, limit=len(keys))
 
 
-def _restore_user_ids(rows: list[dict[str, Any]], refs: Any) -> None:
+def _restore_user_ids(rows: list[dict[str, Any]], refs: list[Group] | None) -> None:
     """Fill in sender/recipient ids that GraphQL hid.
 
     GraphQL answers ``sender { id }`` with null when the user may not read that user (an
     ordinary user may read only themselves), where REST gives the id. An aggregate grouped by the
     raw columns still tells the ids, so both transports return the same data.
     """
-    by_id = {str(ref["group"]["id"]): ref["group"] for ref in refs or [] if ref.get("group")}
+    by_id = {str(ref.group.get("id")): ref.group for ref in refs or []}
     for row in rows:
-        group = by_id.get(str(row["id"]))
+        group = by_id.get(str(row.get("id")))
         if group is None:
             continue
         for field in USER_RELATIONS:
             if field in row and row[field] is None:
                 row[field] = group.get(field)
-
-
-def _count(aggregate: Any) -> int:
-    if isinstance(aggregate, list):
-        aggregate = aggregate[0] if aggregate else {}
-    return int(((aggregate or {}).get("count") or {}).get("id") or 0)
 
 
 class GraphQLBackend(InboxBackend):
@@ -157,8 +153,9 @@ class GraphQLBackend(InboxBackend):
         *,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        self.client = DirectusClient(url, auth, timeout=timeout, transport=transport)
+        self.client = DirectusClient(url, auth, timeout=timeout, transport=transport, tls=tls)
         self.info = BackendInfo(kind="graphql", location=self.client.url, public_url=self.client.url)
 
     async def aclose(self) -> None:
@@ -175,11 +172,12 @@ class GraphQLBackend(InboxBackend):
         return await rest.read_capabilities(self.client)  # /permissions/me has no GraphQL counterpart
 
     # --- over GraphQL --------------------------------------------------------------------------
-    async def _graphql(self, document: str) -> dict[str, Any]:
+    async def _graphql(self, document: str, what: str) -> dict[str, Any]:
+        """The ``data`` of the answer to *document*; *what* names it if the answer is not of that shape."""
         body = await self.client.call("POST", ENDPOINT, json={"query": document})
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
-            raise error_for(500, None, self.client.url)
+            raise unexpected_answer(what)
         return data
 
     async def list_notifications(self, query: Query) -> Page:
@@ -192,80 +190,97 @@ class GraphQLBackend(InboxBackend):
             "limit": query.limit,
             "offset": query.effective_offset,
         }
+        what = rest.LISTING
         data = await self._graphql(
             f"query {{ items: notifications{arguments(**window)} {{ {_selection(query.fields)} }}"
             f" refs: notifications_aggregated{arguments(groupBy=_ref_columns(query.sort), **window)}"
             " { group }"
             f" matching: notifications_aggregated{arguments(filter=filter_, search=search)} {{ count {{ id }} }}"
-            " all: notifications_aggregated { count { id } } }"
+            " all: notifications_aggregated { count { id } } }",
+            what,
         )
-        rows = data["items"] or []
-        _restore_user_ids(rows, data.get("refs"))
+        listing = read(GraphQLListing, data, what)
+        _restore_user_ids(listing.items, listing.refs)
         return Page(
-            items=[Notification.model_validate(row) for row in rows],
-            total_count=_count(data["all"]),
-            filter_count=_count(data["matching"]),
+            items=_notifications(listing.items, what),
+            total_count=count_of(listing.all, what),
+            filter_count=count_of(listing.matching, what),
             offset=query.effective_offset,
             limit=query.limit,
         )
 
-    async def _restore_after_mutation(self, rows: list[dict[str, Any]]) -> None:
+    async def _restore_after_mutation(self, rows: list[dict[str, Any]], what: str) -> None:
         """A mutation cannot carry a query along: ask for the hidden ids separately, if any."""
-        hidden = [row["id"] for row in rows if row.get("sender") is None or row.get("recipient") is None]
+        hidden = [row.get("id") for row in rows if row.get("sender") is None or row.get("recipient") is None]
         if hidden:
-            data = await self._graphql(f"query {{ refs: notifications_aggregated{_refs_of(hidden)} {{ group }} }}")
-            _restore_user_ids(rows, data.get("refs"))
+            try:
+                keys = [int(key) for key in hidden]  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise unexpected_answer(what) from None
+            data = await self._graphql(f"query {{ refs: notifications_aggregated{_refs_of(keys)} {{ group }} }}", what)
+            _restore_user_ids(rows, read(GraphQLRefs, data, what).refs)
 
     async def get(self, notification_id: int) -> Notification:
         notification_id = _as_id(notification_id)
+        what = f"the request for notification {notification_id}"
         try:
             data = await self._graphql(
                 f"query {{ notifications_by_id{arguments(id=notification_id)} {{ {NOTIFICATION_SELECTION} }}"
-                f" refs: notifications_aggregated{_refs_of([notification_id])} {{ group }} }}"
+                f" refs: notifications_aggregated{_refs_of([notification_id])} {{ group }} }}",
+                what,
             )
         except ForbiddenError as error:
             raise not_found_or_forbidden(notification_id) from error
-        row = data.get("notifications_by_id")
+        row = graphql_row(data, "notifications_by_id", what)
         if row is None:
             raise not_found_or_forbidden(notification_id)
-        _restore_user_ids([row], data.get("refs"))
-        return Notification.model_validate(row)
+        _restore_user_ids([row], read(GraphQLRefs, data, what).refs)
+        return read(Notification, row, what)
 
     async def update(self, notification_id: int, changes: NotificationChanges) -> Notification:
         notification_id = _as_id(notification_id)
+        what = rest.changed_what([notification_id])
         try:
             data = await self._graphql(
                 f"mutation {{ update_notifications_item{arguments(id=notification_id, data=changes.payload())}"
-                f" {{ {NOTIFICATION_SELECTION} }} }}"
+                f" {{ {NOTIFICATION_SELECTION} }} }}",
+                what,
             )
         except ForbiddenError as error:
             raise not_found_or_forbidden(notification_id) from error
-        row = data.get("update_notifications_item")
+        row = graphql_row(data, "update_notifications_item", what)
         if row is None:
             raise not_found_or_forbidden(notification_id)
-        await self._restore_after_mutation([row])
-        return Notification.model_validate(row)
+        await self._restore_after_mutation([row], what)
+        return read(Notification, row, what)
 
     async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
+        what = rest.changed_what(keys)
         data = await self._graphql(
             f"mutation {{ update_notifications_items{arguments(ids=[int(k) for k in keys], data=changes.payload())}"
-            f" {{ {NOTIFICATION_SELECTION} }} }}"
+            f" {{ {NOTIFICATION_SELECTION} }} }}",
+            what,
         )
-        rows = data["update_notifications_items"] or []
-        await self._restore_after_mutation(rows)
-        return [Notification.model_validate(row) for row in rows]
+        rows = graphql_rows(data, "update_notifications_items", what)
+        await self._restore_after_mutation(rows, what)
+        return _notifications(rows, what)
 
     async def delete(self, notification_id: int) -> None:
-        await self._graphql(f"mutation {{ delete_notifications_item{arguments(id=_as_id(notification_id))} {{ id }} }}")
+        notification_id = _as_id(notification_id)
+        await self._graphql(
+            f"mutation {{ delete_notifications_item{arguments(id=notification_id)} {{ id }} }}",
+            f"the deletion of notification {notification_id}",
+        )
 
     async def _delete_batch(self, keys: Sequence[int]) -> None:
         await self._graphql(
-            f"mutation {{ delete_notifications_items{arguments(ids=[int(k) for k in keys])} {{ ids }} }}"
+            f"mutation {{ delete_notifications_items{arguments(ids=[int(k) for k in keys])} {{ ids }} }}",
+            f"the deletion of {len(keys)} notifications",
         )
 
     async def me(self) -> User:
-        data = await self._graphql(f"query {{ users_me {{ {USER_SELECTION} }} }}")
-        return User.model_validate(data["users_me"])
+        data = await self._graphql(f"query {{ users_me {{ {USER_SELECTION} }} }}", rest.CURRENT_USER)
+        return read(User, data.get("users_me"), rest.CURRENT_USER)
 
     async def users(
         self, *, search: str | None = None, ids: Iterable[str] | None = None, limit: int = 100
@@ -279,10 +294,14 @@ class GraphQLBackend(InboxBackend):
             limit = len(wanted)
         try:
             listing = arguments(filter=filter_, search=search or None, limit=limit, sort=list(rest.USERS_SORT))
-            data = await self._graphql(f"query {{ users{listing} {{ {USER_SELECTION} }} }}")
+            data = await self._graphql(f"query {{ users{listing} {{ {USER_SELECTION} }} }}", rest.USERS)
         except ForbiddenError:
             return []
-        return [User.model_validate(row) for row in data.get("users") or []]
+        return [read(User, row, rest.USERS) for row in graphql_rows(data, "users", rest.USERS)]
+
+
+def _notifications(rows: list[dict[str, Any]], what: str) -> list[Notification]:
+    return [read(Notification, row, what) for row in rows]
 
 
 def _as_id(notification_id: Any) -> int:

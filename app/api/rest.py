@@ -8,16 +8,19 @@ Endpoints (relative to the server URL):
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import httpx
 
+from app.api.answers import Answer, Listing, read
 from app.api.auth import Auth
 from app.api.client import DEFAULT_TIMEOUT, DirectusClient
+from app.api.permissions import ANSWER as PERMISSIONS
 from app.api.permissions import capabilities_from_permissions
 from app.backend import InboxBackend
-from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden
+from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden, unexpected_answer
 from app.models import (
     USER_FIELDS,
     BackendInfo,
@@ -34,6 +37,17 @@ MAX_URL = 2000
 """Past this many characters of query string, list with SEARCH and the query in the body."""
 
 USER_FIELDS_PARAM = ",".join(USER_FIELDS)
+
+# What each answer is to, for "The server answered something unexpected to ...".
+LISTING = "the list of notifications"
+CURRENT_USER = "the question who you are"
+USERS = "the list of users"
+
+
+def changed_what(keys: Sequence[int]) -> str:
+    return f"the change of notification {keys[0]}" if len(keys) == 1 else f"the change of {len(keys)} notifications"
+
+
 USERS_SORT = ("first_name", "last_name", "email")
 """How user lists are ordered, over either transport."""
 
@@ -75,7 +89,7 @@ def search_body(query: Query) -> dict[str, Any]:
 async def create_one(client: DirectusClient, draft: NotificationDraft) -> Notification:
     """``POST /notifications`` with one notification."""
     body = await client.call("POST", "/notifications", json=draft.payload())
-    return Notification.model_validate(body["data"])
+    return read(Answer[Notification], body, "the new notification").data
 
 
 async def create_many(client: DirectusClient, drafts: Sequence[NotificationDraft]) -> list[Notification]:
@@ -83,13 +97,16 @@ async def create_many(client: DirectusClient, drafts: Sequence[NotificationDraft
     if not drafts:
         return []
     body = await client.call("POST", "/notifications", json=[draft.payload() for draft in drafts])
-    return [Notification.model_validate(row) for row in body["data"]]
+    created = read(Answer[list[Notification]], body, "the new notifications").data
+    if len(created) != len(drafts):
+        raise unexpected_answer("the new notifications")
+    return created
 
 
 async def read_capabilities(client: DirectusClient) -> Capabilities:
     """``GET /permissions/me``, read into what the current user may do with notifications."""
     body = await client.call("GET", "/permissions/me")
-    return capabilities_from_permissions(body.get("data") or {})
+    return capabilities_from_permissions(read(Answer[dict[str, Any]], body, PERMISSIONS).data)
 
 
 class RestBackend(InboxBackend):
@@ -102,8 +119,9 @@ class RestBackend(InboxBackend):
         *,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        self.client = DirectusClient(url, auth, timeout=timeout, transport=transport)
+        self.client = DirectusClient(url, auth, timeout=timeout, transport=transport, tls=tls)
         self.info = BackendInfo(kind="rest", location=self.client.url, public_url=self.client.url)
 
     async def aclose(self) -> None:
@@ -115,19 +133,18 @@ class RestBackend(InboxBackend):
             body = await self.client.call("SEARCH", "/notifications", json=search_body(query))
         else:
             body = await self.client.call("GET", "/notifications", params=params)
-        meta = body.get("meta") or {}
-        items = [Notification.model_validate(row) for row in body["data"]]
+        listing = read(Listing, body, LISTING)
         return Page(
-            items=items,
-            total_count=int(meta.get("total_count") or 0),
-            filter_count=int(meta.get("filter_count") or 0),
+            items=listing.data,
+            total_count=listing.meta.total_count,
+            filter_count=listing.meta.filter_count,
             offset=query.effective_offset,
             limit=query.limit,
         )
 
     async def get(self, notification_id: int) -> Notification:
         body = await self._on_item(notification_id, "GET", params={"fields": "*"})
-        return Notification.model_validate(body["data"])
+        return read(Answer[Notification], body, f"the request for notification {int(notification_id)}").data
 
     async def create(self, draft: NotificationDraft) -> Notification:
         return await create_one(self.client, draft)
@@ -137,14 +154,16 @@ class RestBackend(InboxBackend):
 
     async def update(self, notification_id: int, changes: NotificationChanges) -> Notification:
         body = await self._on_item(notification_id, "PATCH", json=changes.payload())
-        if not body or not body.get("data"):
-            # An admin's PATCH of a missing id answers 204 with nothing.
+        # An admin's PATCH of a missing id answers 204 with nothing.
+        what = changed_what([notification_id])
+        changed = None if body is None else read(Answer[Notification | None], body, what).data
+        if changed is None:
             raise not_found_or_forbidden(int(notification_id))
-        return Notification.model_validate(body["data"])
+        return changed
 
     async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
         body = await self.client.call("PATCH", "/notifications", json={"keys": list(keys), "data": changes.payload()})
-        return [Notification.model_validate(row) for row in body["data"]]
+        return read(Answer[list[Notification]], body, changed_what(keys)).data
 
     async def delete(self, notification_id: int) -> None:
         await self.client.call("DELETE", f"/notifications/{int(notification_id)}")
@@ -154,7 +173,7 @@ class RestBackend(InboxBackend):
 
     async def me(self) -> User:
         body = await self.client.call("GET", "/users/me", params={"fields": USER_FIELDS_PARAM})
-        return User.model_validate(body["data"])
+        return read(Answer[User], body, CURRENT_USER).data
 
     async def users(
         self, *, search: str | None = None, ids: Iterable[str] | None = None, limit: int = 100
@@ -172,7 +191,7 @@ class RestBackend(InboxBackend):
             body = await self.client.call("GET", "/users", params=params)
         except ForbiddenError:
             return []
-        return [User.model_validate(row) for row in body["data"]]
+        return read(Answer[list[User]], body, USERS).data
 
     async def capabilities(self) -> Capabilities:
         return await read_capabilities(self.client)

@@ -22,9 +22,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-import platformdirs
-
-from app import APP_NAME
 from app.backend import InboxBackend
 from app.embedded import seed as demo
 from app.embedded.filters import (
@@ -56,8 +53,10 @@ from app.models import (
     Query,
     User,
 )
+from app.secrecy import data_dir, private_data_dir, private_dir, private_file, tighten_if_present
 
 DEFAULT_DEMO_SIZE = 300
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 SCHEMA_VERSION = "1"
 
 T = TypeVar("T")
@@ -70,7 +69,7 @@ _REQUIRED = tuple(name for name, field in NOTIFICATION_FIELDS.items() if field.r
 def default_path(demo_size: int | None = None) -> Path:
     """Where the embedded inbox lives by default; a demo of another size gets its own file."""
     name = "embedded-inbox.sqlite3" if demo_size is None else f"embedded-inbox-{demo_size}.sqlite3"
-    return Path(platformdirs.user_data_dir(APP_NAME)) / name
+    return data_dir() / name
 
 
 def now_timestamp() -> str:
@@ -111,7 +110,12 @@ class EmbeddedBackend(InboxBackend):
         self.path = Path(path) if str(path) != ":memory:" else None
         location = str(path)
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The inbox is the user's alone: the file (and SQLite's -wal and -shm, which take its
+            # mode) 0600, made before SQLite would make it with the umask's 0644.
+            private_dir(self.path.parent, tighten=False)
+            private_file(self.path)
+            for companion in SQLITE_COMPANIONS:
+                tighten_if_present(self.path.with_name(self.path.name + companion))
             location = str(self.path)
         self.info = BackendInfo(kind="embedded", location=location, public_url=None)
         self._seed = seed
@@ -130,6 +134,7 @@ class EmbeddedBackend(InboxBackend):
     @classmethod
     def open_default(cls, demo_size: int | None = None) -> EmbeddedBackend:
         """The inbox at ``default_path``; seeded with 300 (or ``demo_size``) notifications on first run."""
+        private_data_dir()
         return cls(default_path(demo_size), seed=DEFAULT_DEMO_SIZE if demo_size is None else demo_size)
 
     # --- plumbing --------------------------------------------------------------------------------

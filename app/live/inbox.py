@@ -346,7 +346,7 @@ class LiveInbox:
         while True:
             self._inputs.put_nowait(_Socket("connecting"))
             try:
-                session = await RealtimeSession.open(client.url, tokens, keepalive=self.keepalive)
+                session = await RealtimeSession.open(client.url, tokens, keepalive=self.keepalive, tls=client.tls)
             except RealtimeUnavailable as error:
                 self._inputs.put_nowait(_Socket("refused", str(error)))
                 await asyncio.sleep(REFUSED_RETRY)

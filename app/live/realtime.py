@@ -28,6 +28,7 @@ import asyncio
 import json
 import logging
 import re
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -175,11 +176,18 @@ class RealtimeSession:
         self._keepalive = keepalive
 
     @classmethod
-    async def open(cls, server_url: str, tokens: TokenSource, *, keepalive: float = KEEPALIVE) -> RealtimeSession:
-        """Connect, authenticate and subscribe; ``RealtimeUnavailable`` or ``ConnectionLost`` if not."""
+    async def open(
+        cls, server_url: str, tokens: TokenSource, *, keepalive: float = KEEPALIVE, tls: ssl.SSLContext | None = None
+    ) -> RealtimeSession:
+        """Connect, authenticate and subscribe; ``RealtimeUnavailable`` or ``ConnectionLost`` if not.
+
+        *tls* verifies a ``wss://`` server (``None``: the system's CAs), as the REST client does.
+        """
+        url = websocket_url(server_url)
         try:
             socket = await connect(
-                websocket_url(server_url),
+                url,
+                ssl=tls if url.startswith("wss:") else None,
                 open_timeout=HANDSHAKE_TIMEOUT,
                 max_size=MAX_MESSAGE,
                 user_agent_header=f"directus-inbox/{__version__}",

@@ -13,7 +13,7 @@ import pytest
 from app.backend import BATCH_CHUNK
 from app.embedded import EmbeddedBackend, default_path
 from app.embedded import seed as demo
-from app.errors import ForbiddenError, InboxError, InvalidInputError, NotFoundError
+from app.errors import BatchError, ForbiddenError, InboxError, InvalidInputError, NotFoundError
 from app.models import NotificationChanges, NotificationDraft, Query, User
 
 ME = demo.CURRENT_USER.id
@@ -250,10 +250,15 @@ async def test_batch_update_of_a_thousand(backend):
     assert page.filter_count == 1000
 
 
-async def test_batch_update_skips_unknown_keys_as_directus_does_for_an_admin(backend):
+async def test_batch_update_skips_unknown_keys_as_directus_does_for_an_admin_and_names_them(backend):
     ids = await fill(backend, BATCH_CHUNK + 10)
-    updated = await backend.update_many([ids[0], 5000, *ids[1:], 6000], NotificationChanges(status="archived"))
-    assert sorted(n.id for n in updated) == sorted(ids)
+    # One request skips them, as Directus does for an admin...
+    skipped = await backend._update_batch([ids[0], 5000], NotificationChanges(status="archived"))
+    assert [n.id for n in skipped] == [ids[0]]
+    # ... and the batch operation tells: the others changed, these two were not found.
+    with pytest.raises(BatchError, match="were not found") as error:
+        await backend.update_many([ids[0], 5000, *ids[1:], 6000], NotificationChanges(status="archived"))
+    assert error.value.failed_keys == [5000, 6000] and error.value.done_keys == ids
     assert (await backend.list_notifications(Query(status="archived"))).filter_count == len(ids)
 
 
