@@ -1,0 +1,60 @@
+"""Reading the inbox's screen as a user does: the position under the list, the rows, the toasts."""
+
+from __future__ import annotations
+
+import re
+
+PANE_EDGE = "▏"
+"""Drawn between the list and the preview in the wide layout."""
+
+POSITION = re.compile(r"(?<![\d,])(\d[\d,]*)/(\d[\d,]*)$")
+
+
+def left(line: str) -> str:
+    return line.split(PANE_EDGE, 1)[0].rstrip()
+
+
+def right(line: str) -> str:
+    return line.split(PANE_EDGE, 1)[1] if PANE_EDGE in line else ""
+
+
+def position(lines: list[str]) -> tuple[int, int] | None:
+    """(row, of how many) as the status line under the list shows it."""
+    for line in reversed(lines[:-1]):
+        found = POSITION.search(left(line))
+        if found:
+            return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+    return None
+
+
+def status(lines: list[str]) -> str:
+    """The status line under the list (the line that shows the position), or ""."""
+    for line in reversed(lines[:-1]):
+        if POSITION.search(left(line)):
+            return left(line)
+    return ""
+
+
+def rows(lines: list[str]) -> list[str]:
+    """The list pane's lines (between the tabs and the status line)."""
+    return [left(line) for line in lines[3:-2]]
+
+
+def shows_row(lines: list[str], text: str) -> bool:
+    return any(text in row for row in rows(lines))
+
+
+def preview(lines: list[str]) -> str:
+    return "\n".join(right(line) for line in lines)
+
+
+def anywhere(lines: list[str], text: str) -> bool:
+    return any(text in line for line in lines)
+
+
+def bare_count(lines: list[str]) -> int | None:
+    for line in lines:
+        found = re.search(r"bare (\d+)", line)
+        if found:
+            return int(found.group(1))
+    return None
