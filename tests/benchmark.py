@@ -22,7 +22,8 @@ What is measured (``tests/bench/runs.py``), and against what:
 - archive and delete of ``--bulk`` (10,000) notifications, selected as all matching a search, from
   the key to "Archived 10,000 notifications" (a progress bar must show meanwhile); floor: the raw
   batch PATCH (DELETE) of as many keys, 500 per request, on one connection.
-- the 1 MB message on row 3: from j to its first line in the preview, and again after moving away.
+- the 1 MB message (row 2 of Archived): from j to its first line in the preview, and again after
+  moving away.
 - the GraphQL transport's list of a page against REST's (in process, medians of paired rounds).
 - the app's RSS after 60 PgDn and G (to the last of 100,000); floor: the bare app's RSS.
 - importing the UI against importing Textual's app and widgets (whole process).
@@ -45,6 +46,7 @@ from pathlib import Path
 from tests.bench import inbox as bench_inbox
 from tests.bench import runs, screen
 from tests.bench.table import Table, median, ms, percentile
+from tests.bench.terminal import Terminal
 
 BATCH = 500
 
@@ -184,98 +186,99 @@ def bench_server(table: Table, args: argparse.Namespace, home: Path) -> None:
         )
 
         floors = bench_bare(args, home)
-        figures = runs.SessionFigures()
+        table.absolute("(the bare app's RSS)", f"{floors['rss'][0]:.0f} MiB", "", "", None)
         with runs.spawn_app(home, *connect) as terminal:
-            terminal.wait_for(runs.first_page(size, seeded.newest_subject), "the first page", timeout=120)
-            runs.rest_a_moment(terminal)
-            figures.held_j = runs.held(terminal, "j", args.presses, runs.moved(1, +1))
-            runs.rest_a_moment(terminal)
-            figures.held_k = runs.held(terminal, "k", args.presses, runs.moved(1 + args.presses, -1))
-            runs.rest_a_moment(terminal)
-            figures.tab_switches = runs.tab_switches(
-                terminal, args.switches, size, args.archived, bench_inbox.ARCHIVED_PREFIX
-            )
-            figures.rss_after_paging = runs.page_through(terminal, args.pages, size, seeded.last_subject)
-            figures.megabyte_first, figures.megabyte_again = runs.megabyte_preview(
-                terminal, bench_inbox.MEGABYTE_SUBJECT, bench_inbox.MEGABYTE_FIRST_LINE, seeded.newest_subject
-            )
-
-            term = bench_inbox.SEARCH_TERM
-            search_params = query_params(Query.of_folder(INBOX, search=term))
-            figures.search = []
-            raw_search = []
-            for round_ in range(max(1, args.rounds // 2)):
-                raw_search += runs.raw_get(url, token, search_params, 1)
-                figures.search.append(runs.search(terminal, term, args.bulk, size))
-                if round_ < max(1, args.rounds // 2) - 1:
-                    runs.clear_search(terminal, size)
-            runs.rest_a_moment(terminal)
-
-            ids = seeded.search_ids
-            archive_floor = runs.raw_batches(url, token, "PATCH", ids, BATCH, {"status": "archived"})
-            runs.raw_batches(url, token, "PATCH", ids, BATCH, {"status": "inbox"})
-            figures.archive, figures.archive_progress_seen = runs.bulk_archive(terminal, args.bulk)
-            delete_floor = runs.raw_batches(url, token, "DELETE", seeded.floor_ids, BATCH, None)
-            figures.delete, figures.delete_progress_seen = runs.bulk_delete(terminal, args.bulk, term)
-
-        megabyte_target = 0.2
-        table.absolute(
-            "1 MB message in the preview, first / again",
-            f"{ms(figures.megabyte_first)} / {ms(figures.megabyte_again)}",
-            "",
-            f"≤ {ms(megabyte_target)}",
-            max(figures.megabyte_first, figures.megabyte_again) <= megabyte_target,
-        )
-        for name, samples, floor in (
-            ("held j", figures.held_j, floors["j"]),
-            ("held k", figures.held_k, floors["k"]),
-        ):
-            assert samples is not None
-            table.ratio(
-                f"{name}, key to screen, p50", percentile(samples, 0.5), percentile(floor, 0.5), "bare p50", None
-            )
-            table.ratio(
-                f"{name}, key to screen, p95", percentile(samples, 0.95), percentile(floor, 0.95), "bare p95", 1.5
-            )
-        assert figures.tab_switches is not None
-        table.ratio(
-            "tab switch, key to screen, p95",
-            percentile(figures.tab_switches, 0.95),
-            percentile(floors["tab"], 0.95),
-            "bare key p95",
-            2,
-        )
-        assert figures.search is not None
-        table.ratio(
-            f"search to {args.bulk:,} results on screen",
-            median(figures.search),
-            median(raw_search),
-            "raw search GET",
-            1.2,
-        )
-        table.ratio(
-            f"archive {args.bulk:,} (all matching){'' if figures.archive_progress_seen else ', NO progress bar'}",
-            figures.archive,
-            archive_floor,
-            f"raw PATCH ×{-(-args.bulk // BATCH)}",
-            1.1,
-        )
-        table.ratio(
-            f"delete {args.bulk:,} (all matching){'' if figures.delete_progress_seen else ', NO progress bar'}",
-            figures.delete,
-            delete_floor,
-            f"raw DELETE ×{-(-args.bulk // BATCH)}",
-            1.1,
-        )
-        table.absolute(
-            f"RSS after {args.pages} PgDn and G ({size:,})",
-            f"{figures.rss_after_paging:.0f} MiB",
-            f"bare app {floors['rss'][0]:.0f} MiB",
-            "≤ 100 MiB",
-            figures.rss_after_paging <= 100,
-        )
+            try:
+                session(table, args, terminal, seeded, floors, url, token)
+            except AssertionError as error:
+                table.note(f"The session stopped: {error}")
     finally:
         server.stop()
+
+
+def session(
+    table: Table,
+    args: argparse.Namespace,
+    terminal: Terminal,
+    seeded: bench_inbox.SeededInbox,
+    floors: dict[str, list[float]],
+    url: str,
+    token: str,
+) -> None:
+    """One run of the app on the server's inbox, as a user goes through it; each figure as it is taken."""
+    from app.api.rest import query_params
+    from app.models import INBOX, Query
+
+    size = args.size
+    terminal.wait_for(runs.first_page(size, seeded.newest_subject), "the first page", timeout=120)
+    runs.rest_a_moment(terminal)
+    for key, start, step in (("j", 1, +1), ("k", 1 + args.presses, -1)):
+        samples = runs.held(terminal, key, args.presses, runs.moved(start, step))
+        runs.rest_a_moment(terminal)
+        floor = floors[key]
+        table.ratio(
+            f"held {key}, key to screen, p50", percentile(samples, 0.5), percentile(floor, 0.5), "bare p50", None
+        )
+        table.ratio(
+            f"held {key}, key to screen, p95", percentile(samples, 0.95), percentile(floor, 0.95), "bare p95", 1.5
+        )
+
+    switches = runs.tab_switches(terminal, args.switches, size, args.archived, bench_inbox.ARCHIVED_PREFIX)
+    table.ratio(
+        "tab switch, key to screen, p95", percentile(switches, 0.95), percentile(floors["tab"], 0.95), "bare key p95", 2
+    )
+
+    rss = runs.page_through(terminal, args.pages, size, seeded.last_subject)
+    table.absolute(
+        f"RSS after {args.pages} PgDn and G ({size:,})",
+        f"{rss:.0f} MiB",
+        f"bare app {floors['rss'][0]:.0f} MiB",
+        "≤ 100 MiB",
+        rss <= 100,
+    )
+
+    first, again = runs.megabyte_preview(
+        terminal,
+        bench_inbox.MEGABYTE_SUBJECT,
+        bench_inbox.MEGABYTE_FIRST_LINE,
+        args.archived,
+        f"{bench_inbox.ARCHIVED_PREFIX} {args.archived - 1}",
+        size,
+    )
+    table.absolute(
+        "1 MB message in the preview, first / again",
+        f"{ms(first)} / {ms(again)}",
+        "",
+        "≤ 200 ms",
+        max(first, again) <= 0.2,
+    )
+
+    term = bench_inbox.SEARCH_TERM
+    search_params = query_params(Query.of_folder(INBOX, search=term))
+    searches, raw_searches = [], []
+    rounds = max(1, args.rounds // 2)
+    for round_ in range(rounds):
+        raw_searches += runs.raw_get(url, token, search_params, 1)
+        searches.append(runs.search(terminal, term, args.bulk, size))
+        if round_ < rounds - 1:
+            runs.clear_search(terminal, size)
+    runs.rest_a_moment(terminal)
+    table.ratio(
+        f"search to {args.bulk:,} results on screen", median(searches), median(raw_searches), "raw search GET", 1.2
+    )
+
+    requests = -(-args.bulk // BATCH)
+    ids = seeded.search_ids
+    floor = runs.raw_batches(url, token, "PATCH", ids, BATCH, {"status": "archived"})
+    runs.raw_batches(url, token, "PATCH", ids, BATCH, {"status": "inbox"})
+    took, progress = runs.bulk_archive(terminal, args.bulk)
+    bar = "" if progress else ", NO progress bar"
+    table.ratio(f"archive {args.bulk:,} (all matching){bar}", took, floor, f"raw PATCH ×{requests}", 1.1)
+
+    floor = runs.raw_batches(url, token, "DELETE", seeded.floor_ids, BATCH, None)
+    took, progress = runs.bulk_delete(terminal, args.bulk, term)
+    bar = "" if progress else ", NO progress bar"
+    table.ratio(f"delete {args.bulk:,} (all matching){bar}", took, floor, f"raw DELETE ×{requests}", 1.1)
 
 
 def bench_bare(args: argparse.Namespace, home: Path) -> dict[str, list[float]]:

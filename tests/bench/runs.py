@@ -11,7 +11,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -143,21 +142,6 @@ def counted(start: int) -> Callable[[list[str], int], bool]:
 # --- the inbox session ------------------------------------------------------------------------------
 
 
-@dataclass
-class SessionFigures:
-    megabyte_first: float = 0.0
-    megabyte_again: float = 0.0
-    held_j: list[float] | None = None
-    held_k: list[float] | None = None
-    tab_switches: list[float] | None = None
-    rss_after_paging: float = 0.0
-    search: list[float] | None = None
-    archive: float = 0.0
-    archive_progress_seen: bool = False
-    delete: float = 0.0
-    delete_progress_seen: bool = False
-
-
 def rest_a_moment(terminal: Terminal) -> None:
     terminal.settle(quiet=0.15, timeout=3)
 
@@ -171,35 +155,37 @@ def compile_app() -> None:
     compileall.compile_dir(Path(app.__file__).parent, quiet=1)
 
 
-def megabyte_preview(terminal: Terminal, subject: str, first_line: str, row_1: str) -> tuple[float, float]:
-    """Key-to-screen of the 1 MB message (on row 3), the first time and again after moving away.
+def megabyte_preview(
+    terminal: Terminal, subject: str, first_line: str, archived_total: int, archived_row_1: str, inbox_total: int
+) -> tuple[float, float]:
+    """Key-to-screen of the 1 MB message (row 2 of Archived), the first time and again after moving away.
 
-    Starts on row 1; ends there, once the preview shows row 1 again (the app is answering again)."""
-    terminal.press("j")
-    terminal.wait_for(lambda lines: (screen.position(lines) or (0, 0))[0] == 2, "row 2")
-    rest_a_moment(terminal)
+    Starts and ends in the Inbox, once the app answers again."""
 
     def shown(lines: list[str]) -> bool:
         text = screen.preview(lines)
         return subject in text and first_line[:30] in text
 
+    def row_1_shown(lines: list[str]) -> bool:
+        text = screen.preview(lines)
+        return archived_row_1 in text and first_line[:30] not in text and "Hello, please have a look" in text
+
+    terminal.press("2")
+    terminal.wait_for(lambda lines: screen.position(lines) == (1, archived_total) and row_1_shown(lines), "Archived")
+    rest_a_moment(terminal)
     sent = terminal.press("j")
     first = terminal.wait_for(shown, "the 1 MB message in the preview", timeout=300) - sent
     rest_a_moment(terminal)
     terminal.press("k")
-    terminal.wait_for(lambda lines: not shown(lines), "the preview of row 2", timeout=60)
+    terminal.wait_for(row_1_shown, "the preview of row 1", timeout=300)
     rest_a_moment(terminal)
     sent = terminal.press("j")
     again = terminal.wait_for(shown, "the 1 MB message again", timeout=300) - sent
     rest_a_moment(terminal)
     terminal.press("k")
-    terminal.press("k")
-
-    def row_1_shown(lines: list[str]) -> bool:
-        text = screen.preview(lines)
-        return row_1[:30] in text and first_line[:30] not in text and "Hello, please have a look" in text
-
-    terminal.wait_for(row_1_shown, "row 1 in the preview", timeout=300)
+    terminal.wait_for(row_1_shown, "the preview of row 1", timeout=300)
+    terminal.press("1")
+    terminal.wait_for(lambda lines: screen.position(lines) == (1, inbox_total), "the inbox", timeout=60)
     rest_a_moment(terminal)
     return first, again
 

@@ -18,21 +18,17 @@ def right(line: str) -> str:
     return line.split(PANE_EDGE, 1)[1] if PANE_EDGE in line else ""
 
 
-def position(lines: list[str]) -> tuple[int, int] | None:
-    """(row, of how many) as the status line under the list shows it."""
-    for line in reversed(lines[:-1]):
-        found = POSITION.search(left(line))
-        if found:
-            return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
-    return None
-
-
 def status(lines: list[str]) -> str:
-    """The status line under the list (the line that shows the position), or ""."""
-    for line in reversed(lines[:-1]):
-        if POSITION.search(left(line)):
-            return left(line)
-    return ""
+    """The status line under the list (the line above the footer)."""
+    return left(lines[-2]) if len(lines) >= 2 else ""
+
+
+def position(lines: list[str]) -> tuple[int, int] | None:
+    """(row, of how many) as the status line shows it (``None`` if it shows none, or has no room for it)."""
+    found = POSITION.search(status(lines))
+    if found is None:
+        return None
+    return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
 
 
 def rows(lines: list[str]) -> list[str]:
