@@ -113,13 +113,6 @@ def arguments(**values: Any) -> str:
     return f"({', '.join(present)})" if present else ""
 
 
-def _ref_columns(sort: Sequence[str]) -> list[str]:
-    """Group by the raw user columns, and by the sort columns so the window sorts the same way."""
-    columns = ["id", *USER_RELATIONS]
-    columns += [field.lstrip("-") for field in sort if field.lstrip("-") not in columns]
-    return columns
-
-
 def _refs_of(keys: Sequence[Any]) -> str:
     return arguments(groupBy=["id", *USER_RELATIONS], filter={"id": {"_in": [int(k) for k in keys]}}, limit=len(keys))
 
@@ -194,13 +187,11 @@ class GraphQLBackend(InboxBackend):
         }
         data = await self._graphql(
             f"query {{ items: notifications{arguments(**window)} {{ {_selection(query.fields)} }}"
-            f" refs: notifications_aggregated{arguments(groupBy=_ref_columns(query.sort), **window)}"
-            " { group }"
             f" matching: notifications_aggregated{arguments(filter=filter_, search=search)} {{ count {{ id }} }}"
             " all: notifications_aggregated { count { id } } }"
         )
         rows = data["items"] or []
-        _restore_user_ids(rows, data.get("refs"))
+        await self._restore_hidden_ids(rows)
         return Page(
             items=[Notification.model_validate(row) for row in rows],
             total_count=_count(data["all"]),
@@ -209,9 +200,18 @@ class GraphQLBackend(InboxBackend):
             limit=query.limit,
         )
 
-    async def _restore_after_mutation(self, rows: list[dict[str, Any]]) -> None:
-        """A mutation cannot carry a query along: ask for the hidden ids separately, if any."""
-        hidden = [row["id"] for row in rows if row.get("sender") is None or row.get("recipient") is None]
+    async def _restore_hidden_ids(self, rows: list[dict[str, Any]]) -> None:
+        """Ask for the user ids GraphQL hid (null ``sender``/``recipient``), if any, by the rows' ids.
+
+        A second, small request, and only when a row lacks one. Asking in the listing's own request
+        (an aggregate over the same window) made the server filter and sort the whole inbox twice:
+        on 100,000 notifications that cost as much as the listing itself (GraphQL at 1.7× REST).
+        """
+        hidden = [
+            row["id"]
+            for row in rows
+            if row.get("id") is not None and any(field in row and row[field] is None for field in USER_RELATIONS)
+        ]
         if hidden:
             data = await self._graphql(f"query {{ refs: notifications_aggregated{_refs_of(hidden)} {{ group }} }}")
             _restore_user_ids(rows, data.get("refs"))
@@ -243,7 +243,7 @@ class GraphQLBackend(InboxBackend):
         row = data.get("update_notifications_item")
         if row is None:
             raise not_found_or_forbidden(notification_id)
-        await self._restore_after_mutation([row])
+        await self._restore_hidden_ids([row])
         return Notification.model_validate(row)
 
     async def _update_batch(self, keys: Sequence[int], changes: NotificationChanges) -> list[Notification]:
@@ -252,7 +252,7 @@ class GraphQLBackend(InboxBackend):
             f" {{ {NOTIFICATION_SELECTION} }} }}"
         )
         rows = data["update_notifications_items"] or []
-        await self._restore_after_mutation(rows)
+        await self._restore_hidden_ids(rows)
         return [Notification.model_validate(row) for row in rows]
 
     async def delete(self, notification_id: int) -> None:
