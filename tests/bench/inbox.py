@@ -183,6 +183,7 @@ def check_equivalent(server: RunningServer, inbox: SeededInbox) -> None:
                 raw[1:],
             )
         written_id = cursor.lastrowid
+        assert written_id is not None  # an INSERT into a rowid table sets it
     finally:
         connection.close()
     through_api = _get(server, f"/notifications/{created['id']}")["data"]

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -74,7 +75,7 @@ def time_to(spawn: Callable[[], Terminal], shown: Callable[[list[str]], bool]) -
         return terminal.wait_for(shown, "the first screen") - terminal.started
 
 
-def raw_get(url: str, token: str, params: Mapping[str, object], rounds: int) -> list[float]:
+def raw_get(url: str, token: str, params: Mapping[str, Any], rounds: int) -> list[float]:
     """A raw GET on a fresh connection each time, as a program starting up makes it."""
     times = []
     for _ in range(rounds):
