@@ -11,8 +11,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import httpx
 
