@@ -26,18 +26,19 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bs4 import Tag
 from markdown_it import MarkdownIt
 from markdown_it.common.html_re import attribute
 from markdown_it.common.utils import normalizeReference
 from markdown_it.helpers import parseLinkDestination, parseLinkTitle
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
-from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp  # type: ignore[attr-defined]
 
 from app.sanitize import clean, clean_line, safe_url
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 __all__ = ["summary", "to_markdown", "to_plain_text"]
 
@@ -145,47 +146,57 @@ _TAG = re.compile(
 )
 
 
-class _HtmlToMarkdown(MarkdownConverter):
-    """markdownify, told not to escape the Markdown around and inside the HTML."""
+@lru_cache(maxsize=1)
+def _html_to_markdown() -> type[Any]:
+    """The HTML converter class, made on first use: markdownify and BeautifulSoup take a third of
+    a second to import (soupsieve compiles its selectors), and most messages hold no HTML. Until
+    then, starting the app and rendering plain Markdown do not pay for them."""
+    from bs4 import Tag
+    from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp  # type: ignore[attr-defined]
 
-    def __init__(self, rewrite: _Rewrite) -> None:
-        super().__init__(
-            escape_asterisks=False,
-            escape_underscores=False,
-            escape_misc=False,
-            heading_style=ATX,
-            bullets="-",
-            newline_style=BACKSLASH,
-            strip_document=None,
-        )
-        self._rewrite = rewrite
+    class _HtmlToMarkdown(MarkdownConverter):
+        """markdownify, told not to escape the Markdown around and inside the HTML."""
 
-    def escape(self, text: str, parent_tags: set[str]) -> str:
-        # HTML text is text: "&lt;b&gt;" was decoded to "<b>" and must not become a tag again.
-        return str(text).replace("&", "&amp;").replace("<", "&lt;")
+        def __init__(self, rewrite: _Rewrite) -> None:
+            super().__init__(
+                escape_asterisks=False,
+                escape_underscores=False,
+                escape_misc=False,
+                heading_style=ATX,
+                bullets="-",
+                newline_style=BACKSLASH,
+                strip_document=None,
+            )
+            self._rewrite = rewrite
 
-    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        if "_noformat" in parent_tags:
-            return text
-        prefix, suffix, text = chomp(text)
-        return f"{prefix}{self._rewrite.link(text, _attribute(el, 'href'))}{suffix}"
+        def escape(self, text: str, parent_tags: set[str]) -> str:
+            # HTML text is text: "&lt;b&gt;" was decoded to "<b>" and must not become a tag again.
+            return str(text).replace("&", "&amp;").replace("<", "&lt;")
 
-    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        return self._rewrite.media("image", _attribute(el, "alt"), _attribute(el, "src"))
+        def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+            if "_noformat" in parent_tags:
+                return text
+            prefix, suffix, text = chomp(text)
+            return f"{prefix}{self._rewrite.link(text, _attribute(el, 'href'))}{suffix}"
 
-    def convert_video(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        source = el.find("source", attrs={"src": True})
-        src = _attribute(el, "src") or (_attribute(source, "src") if isinstance(source, Tag) else None)
-        return self._rewrite.media(el.name, text, src)
+        def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+            return self._rewrite.media("image", _attribute(el, "alt"), _attribute(el, "src"))
 
-    convert_audio = convert_video
+        def convert_video(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+            source = el.find("source", attrs={"src": True})
+            src = _attribute(el, "src") or (_attribute(source, "src") if isinstance(source, Tag) else None)
+            return self._rewrite.media(el.name, text, src)
 
-    def _hidden(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        return ""
+        convert_audio = convert_video
 
-    convert_script = convert_style = convert_iframe = convert_frame = convert_frameset = _hidden
-    convert_noscript = convert_template = convert_object = convert_embed = convert_applet = _hidden
-    convert_svg = convert_math = convert_head = convert_title = _hidden
+        def _hidden(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+            return ""
+
+        convert_script = convert_style = convert_iframe = convert_frame = convert_frameset = _hidden
+        convert_noscript = convert_template = convert_object = convert_embed = convert_applet = _hidden
+        convert_svg = convert_math = convert_head = convert_title = _hidden
+
+    return _HtmlToMarkdown
 
 
 def _attribute(el: Tag, name: str) -> str | None:
@@ -232,7 +243,7 @@ _REST_OF_LINE_BLANK = re.compile(r"[ \t]*(?:\n|\Z)")
 
 
 def _convert_html(text: str, rewrite: _Rewrite) -> str:
-    converter = _HtmlToMarkdown(rewrite)
+    converter = _html_to_markdown()(rewrite)
     converted: dict[str, str] = {}
     out: list[str] = []
     last = 0
