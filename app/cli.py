@@ -88,6 +88,7 @@ from app.models import (
     short_id,
 )
 from app.sanitize import clean, clean_line, safe_url
+from app.startup import Prefetch
 from app.timefmt import local_time_and_age, relative_time_in_words
 
 PROG = APP_NAME
@@ -654,9 +655,14 @@ def _open_tui(settings: Settings, out: Output) -> int:
     backend = open_backend(settings, password_prompt=_password_prompt(out))
     if settings.is_embedded:
         out.note(f"using the embedded inbox at {backend.info.location} ({settings.embedded_reason})")
+    prefetch = None
+    if settings.is_embedded or settings.token is not None:
+        # The first page is asked for while Textual is imported (a password login would make a
+        # second session, so then the view asks once it is up).
+        prefetch = Prefetch(lambda: open_backend(settings)).start()
     from app.ui.app import InboxApp  # Textual is imported only to open the TUI
 
-    app = InboxApp(backend, settings)
+    app = InboxApp(backend, settings, prefetch=prefetch)
 
     async def run_app() -> None:
         # What App.run() does, plus closing the backend on the loop its connections belong to.

@@ -238,7 +238,7 @@ class BulkActions:
         )
         if change.undoable:
             self.last_move = change
-        text = bulk.describe_status_change(change)
+        text = clean_line(bulk.describe_status_change(change))  # it quotes the server
         if change.undoable:
             text += f" Press {view.inbox_app.key_for('undo')} to undo."
         view.notify(text, severity="information" if change.complete else "warning", markup=False, timeout=10)
@@ -253,7 +253,7 @@ class BulkActions:
         if self.last_move is not None and set(self.last_move.undoable) & set(deletion.deleted):
             self.last_move = None  # the undo must not resurrect what is gone
         view.notify(
-            bulk.describe_deletion(deletion),
+            clean_line(bulk.describe_deletion(deletion)),
             severity="information" if deletion.complete else "warning",
             markup=False,
             timeout=10,
@@ -271,7 +271,7 @@ class BulkActions:
         else:
             # Not all of it: what is left to undo is still ``change`` (undoing again is safe).
             self.last_move = change
-            what = bulk.describe_status_change(result) if result.wanted else "Nothing was undone."
+            what = clean_line(bulk.describe_status_change(result)) if result.wanted else "Nothing was undone."
             error = result.failure()
             if not result.wanted and error is not None:
                 what = f"Nothing was undone: {clean_line(error.message)}"

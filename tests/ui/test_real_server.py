@@ -64,6 +64,7 @@ async def test_admin_moves_switches_tabs_archives_three_and_undoes(directus, adm
             f" note {str(n.subject)[-2:]}" for n in newest_first
         ]
         await pilot.press("j")
+        await settle(pilot)  # the preview is drawn once the cursor rests
         assert previewed(app).id == newest_first[1].id
         url = f"{directus.url}/admin/content/articles/{newest_first[1].item}"
         assert url in text_in(app, app.query_one(Preview).region).replace(" ", "")

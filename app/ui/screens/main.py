@@ -27,6 +27,7 @@ from app.backend import InboxBackend
 from app.errors import InboxError
 from app.models import ARCHIVED, DEFAULT_SORT, INBOX, OLDEST_FIRST, Capabilities, Folder, Notification, Query, User
 from app.sanitize import clean_line, safe_url
+from app.startup import Prefetch
 from app.ui import keys
 from app.ui.bulk import BulkActions, plural
 from app.ui.keys import KeySection
@@ -61,7 +62,7 @@ class MainScreen(Screen[None]):
 
     BINDINGS = keys.MAIN_VIEW
 
-    def __init__(self, backend: InboxBackend, *, embedded_reason: str = "") -> None:
+    def __init__(self, backend: InboxBackend, *, embedded_reason: str = "", prefetch: Prefetch | None = None) -> None:
         super().__init__(id="main")
         self.backend = backend
         self.embedded_reason = embedded_reason
@@ -73,7 +74,7 @@ class MainScreen(Screen[None]):
         self.tab: Folder = INBOX
         self.search_text = ""
         self.oldest_first = False
-        self.loader = Loader(self)
+        self.loader = Loader(self, prefetch)
         self.bulk = BulkActions(self)
         self.live = LiveUpdates(self)
 
@@ -102,9 +103,10 @@ class MainScreen(Screen[None]):
         self.query_one(InboxHeader).show("Signing in…", self.location_label())
         self.query_one(StatusLine).hide_progress()
         self.loader.load_session()
-        self.loader.load_counts()
-        for notification_list in self.lists():
-            notification_list.reset()
+        # The Inbox first (its first page also gives its count); Archived, and both counts, once
+        # that page is in: at the start every request waits on the others at the server.
+        self.list_of(INBOX).reset()
+        self.list_of(ARCHIVED).reset(load=False)
         self.current_list.focus()
         self.set_interval(60, self._minute_passed)
         self.update_status()

@@ -60,6 +60,8 @@ class Preview(VerticalScroll, can_focus=True):
         self._empty_text = "Nothing to show."
         self._settle: Timer | None = None
         self._last_show = 0.0
+        self.drawing = False
+        """A notification waits to be drawn (the cursor has not rested on it long enough yet)."""
 
     @dataclass
     class PlainText(Message):
@@ -96,6 +98,7 @@ class Preview(VerticalScroll, can_focus=True):
         self._last_show = now
         if self._settle is not None:
             self._settle.stop()
+        self.drawing = True
         self._settle = self.set_timer(HELD_KEY_DELAY if held else SETTLE_DELAY, self._draw)
 
     def refresh_names(self) -> None:
@@ -112,6 +115,7 @@ class Preview(VerticalScroll, can_focus=True):
             )
 
     def _draw(self) -> None:
+        self.drawing = False
         notification = self.notification
         if notification is None:
             self.query_one("#preview-header", Static).update(Content(self._empty_text))
