@@ -21,10 +21,23 @@ from typing import Any
 import httpx
 
 from app.api import rest
-from app.api.answers import GraphQLListing, GraphQLRefs, Group, count_of, graphql_row, graphql_rows, read
+from app.api.answers import (
+    GraphQLListing,
+    GraphQLRefs,
+    Group,
+    GroupedCount,
+    count_of,
+    graphql_row,
+    graphql_rows,
+    group_counts,
+    hour_counts,
+    read,
+    total_of,
+)
 from app.api.auth import Auth
 from app.api.client import DEFAULT_TIMEOUT, DirectusClient
 from app.backend import InboxBackend
+from app.counts import BY_COUNT, HOUR_GROUPS, DayCount, GroupCount, GroupField, HourlyPlan, LocalDays, narrowed
 from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden, unexpected_answer
 from app.models import (
     NOTIFICATION_FIELDS,
@@ -279,6 +292,38 @@ class GraphQLBackend(InboxBackend):
             f"the deletion of {len(keys)} notifications",
         )
 
+    async def count_by(self, query: Query, field: GroupField, *, limit: int | None = None) -> list[GroupCount]:
+        # The group holds the raw column, so a sender the user may not read is still its id (as over REST).
+        data = await self._graphql(
+            f"query {{ {_aggregated('counts', query, group_by=(field,), limit=limit or -1, sort=BY_COUNT)} }}",
+            rest.COUNTS,
+        )
+        return group_counts(_counted(data, "counts", rest.COUNTS), field, rest.COUNTS)
+
+    async def count_per_day(self, query: Query, days: LocalDays) -> list[DayCount]:
+        plan = HourlyPlan(days)
+        split_query = plan.split_query(query)
+        document = _aggregated("hourly", plan.hourly_query(query), group_by=HOUR_GROUPS, limit=plan.limit)
+        if split_query is not None:
+            document += " " + _aggregated("split", split_query, group_by=HOUR_GROUPS, limit=plan.limit)
+        try:
+            data = await self._graphql(f"query {{ {document} }}", rest.COUNTS)
+        except InvalidInputError:
+            # A server with QUERY_LIMIT_MAX below the hours asked for refuses the grouping: a count
+            # a day, all in one document.
+            days_filters = days.day_filters()
+            document = " ".join(
+                _aggregated(f"day{index}", narrowed(query, day_filter)) for index, day_filter in enumerate(days_filters)
+            )
+            data = await self._graphql(f"query {{ {document} }}", rest.COUNTS)
+            return [
+                DayCount(day, total_of(_counted(data, f"day{index}", rest.COUNTS), rest.COUNTS))
+                for index, day in enumerate(days.dates)
+            ]
+        hourly = hour_counts(_counted(data, "hourly", rest.COUNTS), rest.COUNTS)
+        split = {} if split_query is None else hour_counts(_counted(data, "split", rest.COUNTS), rest.COUNTS)
+        return plan.days_from(hourly, split)
+
     async def me(self) -> User:
         data = await self._graphql(f"query {{ users_me {{ {USER_SELECTION} }} }}", rest.CURRENT_USER)
         return read(User, data.get("users_me"), rest.CURRENT_USER)
@@ -299,6 +344,27 @@ class GraphQLBackend(InboxBackend):
         except ForbiddenError:
             return []
         return [read(User, row, rest.USERS) for row in graphql_rows(data, "users", rest.USERS)]
+
+
+def _aggregated(
+    alias: str, query: Query, *, group_by: Sequence[str] = (), limit: int | None = None, sort: Sequence[str] = ()
+) -> str:
+    """``alias: notifications_aggregated(...)``: the count of *query*'s notifications, grouped by *group_by*."""
+    listing = arguments(
+        groupBy=list(group_by) or None,
+        filter=graphql_filter(query.combined_filter()),
+        search=query.search or None,
+        limit=limit,
+        sort=list(sort) or None,
+    )
+    return f"{alias}: notifications_aggregated{listing} {{ {'group ' if group_by else ''}count {{ id }} }}"
+
+
+def _counted(data: dict[str, Any], alias: str, what: str) -> list[GroupedCount]:
+    """The rows of the aggregate *alias* (an ungrouped one may come as one object)."""
+    found = data.get(alias)
+    rows = [found] if isinstance(found, dict) else graphql_rows(data, alias, what)
+    return [read(GroupedCount, row, what) for row in rows]
 
 
 def _notifications(rows: list[dict[str, Any]], what: str) -> list[Notification]:
