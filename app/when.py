@@ -40,12 +40,12 @@ MORNING = time(9, 0)
 
 
 def aware_now(now: datetime | None = None) -> datetime:
-    """*now*, or the clock; never naive."""
+    """*now*, or the clock, in UTC; never naive."""
     if now is None:
         return datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    return now
+    return now.astimezone(UTC)
 
 
 def local(moment: datetime, tz: tzinfo | None = None) -> datetime:
@@ -55,10 +55,13 @@ def local(moment: datetime, tz: tzinfo | None = None) -> datetime:
 
 def localize(wall: datetime, tz: tzinfo | None = None) -> datetime:
     """The instant a naive local *wall* time names in *tz* (``None``: the system's, summer time
-    included: ``astimezone`` asks the C library about that very moment)."""
-    if wall.tzinfo is not None:
-        return wall
-    return wall.astimezone() if tz is None else wall.replace(tzinfo=tz)
+    included: ``astimezone`` asks the C library about that very moment), in UTC.
+
+    UTC, because Python compares and subtracts two datetimes of the same zone by their wall
+    clocks: across a change of summer time that is an hour off."""
+    if wall.tzinfo is None:
+        wall = wall.astimezone() if tz is None else wall.replace(tzinfo=tz)
+    return wall.astimezone(UTC)
 
 
 def at_local(day: date, clock: time, tz: tzinfo | None = None) -> datetime:
