@@ -1,10 +1,12 @@
-"""Counts on the server, held to one contract on the embedded inbox and Directus over REST and GraphQL.
+"""Triage on the server, held to one contract on the embedded inbox and Directus over REST and GraphQL.
 
-``count_by`` (a grouped aggregate) and ``count_per_day`` (local days in any zone). Notifications
-get chosen timestamps — around local midnights, across a change to winter time, in zones at :30
-and :45 from UTC — and every backend must count the same days. Each test marks its notifications
-with its own ``item`` value (the session's server holds other tests' rows), so that ``collection``
-is free to be counted.
+Counts: ``count_by`` (a grouped aggregate) and ``count_per_day`` (local days in any zone).
+Notifications get chosen timestamps — around local midnights, across a change to winter time, in
+zones at :30 and :45 from UTC — and every backend must count the same days. Filters and views
+(``app.triage``): by sender as a user types one, by collection and by time, with the search, less
+the snoozed, as the query of a list and of its counts. Each test marks its notifications with
+its own ``item`` value (the session's server holds other tests' rows), so that ``collection`` is
+free to be filtered and counted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from app.backend import InboxBackend
 from app.counts import DayCount, GroupCount, LocalDays
 from app.embedded import EmbeddedBackend
 from app.embedded.filters import format_timestamp
-from app.models import ARCHIVED, NotificationChanges, NotificationDraft, Query
+from app.models import ARCHIVED, INBOX, NotificationChanges, NotificationDraft, Query
+from app.triage import FilterError, Filters, ResolvedView, View, all_of
 from app.when import iso_utc
 
 TRANSPORTS = {"rest": RestBackend, "graphql": GraphQLBackend}
@@ -37,7 +40,7 @@ LORD_HOWE = ZoneInfo("Australia/Lord_Howe")  # +10:30 in winter, +11 in summer: 
 
 
 @dataclass
-class Counted:
+class MarkedInbox:
     """A backend as its most powerful user, two senders, and a way to set timestamps."""
 
     kind: str
@@ -88,7 +91,7 @@ def server_timestamps(url: str, admin_token: str) -> object:
 
 
 @pytest.fixture(params=BACKENDS)
-async def counted(request, tmp_path):
+async def inbox(request, tmp_path):
     marker = f"cc_{uuid.uuid4().hex[:10]}"
     backend: InboxBackend
     if request.param == "embedded":
@@ -103,71 +106,69 @@ async def counted(request, tmp_path):
         recipient, senders = server.user.id, (server.admin.id, server.colleague.id)
         set_timestamps = server_timestamps(server.url, server.admin.token)
     async with backend:
-        yield Counted(request.param, backend, recipient, senders, marker, set_timestamps)
+        yield MarkedInbox(request.param, backend, recipient, senders, marker, set_timestamps)
 
 
 # --- count_by ---------------------------------------------------------------------------------------
 
 
-async def test_count_by_each_field_biggest_first(counted):
-    first, second = counted.senders
+async def test_count_by_each_field_biggest_first(inbox):
+    first, second = inbox.senders
     drafts = (
-        [counted.draft(sender=first, collection="articles") for _ in range(3)]
-        + [counted.draft(sender=second, collection="products") for _ in range(2)]
-        + [counted.draft()]
+        [inbox.draft(sender=first, collection="articles") for _ in range(3)]
+        + [inbox.draft(sender=second, collection="products") for _ in range(2)]
+        + [inbox.draft()]
     )
-    created = await counted.backend.create_many(drafts)
-    await counted.backend.update(created[0].id, NotificationChanges(status=ARCHIVED))
-    query = counted.query()
-    assert await counted.backend.count_by(query, "sender") == [
+    created = await inbox.backend.create_many(drafts)
+    await inbox.backend.update(created[0].id, NotificationChanges(status=ARCHIVED))
+    query = inbox.query()
+    assert await inbox.backend.count_by(query, "sender") == [
         GroupCount(first, 3),
         GroupCount(second, 2),
         GroupCount(None, 1),
     ]
-    assert await counted.backend.count_by(query, "collection") == [
+    assert await inbox.backend.count_by(query, "collection") == [
         GroupCount("articles", 3),
         GroupCount("products", 2),
         GroupCount(None, 1),
     ]
-    assert await counted.backend.count_by(query, "status") == [GroupCount("inbox", 5), GroupCount(ARCHIVED, 1)]
-    assert await counted.backend.count_by(query, "recipient") == [GroupCount(counted.recipient, 6)]
+    assert await inbox.backend.count_by(query, "status") == [GroupCount("inbox", 5), GroupCount(ARCHIVED, 1)]
+    assert await inbox.backend.count_by(query, "recipient") == [GroupCount(inbox.recipient, 6)]
 
 
-async def test_count_by_counts_what_the_query_lists(counted):
+async def test_count_by_counts_what_the_query_lists(inbox):
     word = uuid.uuid4().hex[:8]
-    await counted.backend.create_many(
-        [counted.draft(f"about {word}", collection="articles")] * 2
-        + [counted.draft("other", collection="articles")]
-        + [counted.draft(f"about {word}", collection="products")]
+    await inbox.backend.create_many(
+        [inbox.draft(f"about {word}", collection="articles")] * 2
+        + [inbox.draft("other", collection="articles")]
+        + [inbox.draft(f"about {word}", collection="products")]
     )
-    searched = counted.query(search=word)
-    assert await counted.backend.count_by(searched, "collection") == [
+    searched = inbox.query(search=word)
+    assert await inbox.backend.count_by(searched, "collection") == [
         GroupCount("articles", 2),
         GroupCount("products", 1),
     ]
-    page = await counted.backend.list_notifications(searched)
+    page = await inbox.backend.list_notifications(searched)
     assert page.filter_count == 3
-    filtered = counted.query(filter={"collection": {"_eq": "products"}})
-    assert await counted.backend.count_by(filtered, "collection") == [GroupCount("products", 1)]
-    assert await counted.backend.count_by(counted.query(search=f"nothing {word}"), "sender") == []
+    filtered = inbox.query(filter={"collection": {"_eq": "products"}})
+    assert await inbox.backend.count_by(filtered, "collection") == [GroupCount("products", 1)]
+    assert await inbox.backend.count_by(inbox.query(search=f"nothing {word}"), "sender") == []
 
 
-async def test_count_by_with_a_limit_keeps_the_biggest(counted):
-    await counted.backend.create_many(
-        [counted.draft(collection="big")] * 4
-        + [counted.draft(collection="middle")] * 2
-        + [counted.draft(collection="small")]
+async def test_count_by_with_a_limit_keeps_the_biggest(inbox):
+    await inbox.backend.create_many(
+        [inbox.draft(collection="big")] * 4 + [inbox.draft(collection="middle")] * 2 + [inbox.draft(collection="small")]
     )
-    assert await counted.backend.count_by(counted.query(), "collection", limit=2) == [
+    assert await inbox.backend.count_by(inbox.query(), "collection", limit=2) == [
         GroupCount("big", 4),
         GroupCount("middle", 2),
     ]
 
 
-async def test_count_by_paging_and_sort_of_the_query_do_not_matter(counted):
-    await counted.backend.create_many([counted.draft(collection="articles")] * 3)
-    query = counted.query(limit=1, page=2, sort=("subject",))
-    assert await counted.backend.count_by(query, "collection") == [GroupCount("articles", 3)]
+async def test_count_by_paging_and_sort_of_the_query_do_not_matter(inbox):
+    await inbox.backend.create_many([inbox.draft(collection="articles")] * 3)
+    query = inbox.query(limit=1, page=2, sort=("subject",))
+    assert await inbox.backend.count_by(query, "collection") == [GroupCount("articles", 3)]
 
 
 # --- count_per_day ------------------------------------------------------------------------------
@@ -183,35 +184,35 @@ def local(
 MS = timedelta(milliseconds=1)
 
 
-async def assert_days(counted: Counted, days: LocalDays, expected: list[int]) -> None:
-    got = await counted.backend.count_per_day(counted.query(), days)
+async def assert_days(inbox: MarkedInbox, days: LocalDays, expected: list[int]) -> None:
+    got = await inbox.backend.count_per_day(inbox.query(), days)
     assert got == [DayCount(day, count) for day, count in zip(days.dates, expected, strict=True)]
 
 
-async def test_days_in_a_zone_at_half_an_hour_from_utc(counted):
+async def test_days_in_a_zone_at_half_an_hour_from_utc(inbox):
     # Kolkata's midnight of 2 Nov is 18:30 UTC on 1 Nov: the UTC hour 18:00-19:00 holds both days.
     midnight = local(KOLKATA, 2026, 11, 2)
-    await counted.at(
+    await inbox.at(
         midnight - MS,  # 1 Nov, 23:59:59.999
         midnight - timedelta(minutes=20),  # 1 Nov, same UTC hour
         midnight,  # 2 Nov
         midnight + timedelta(minutes=29),  # 2 Nov, same UTC hour
         local(KOLKATA, 2026, 11, 3, 12),
-        local(KOLKATA, 2026, 10, 31, 23, 59),  # the day before the first: not counted
-        local(KOLKATA, 2026, 11, 4),  # the day after the last: not counted
+        local(KOLKATA, 2026, 10, 31, 23, 59),  # the day before the first: not inbox
+        local(KOLKATA, 2026, 11, 4),  # the day after the last: not inbox
     )
-    await assert_days(counted, LocalDays(date(2026, 11, 3), 3, KOLKATA), [2, 2, 1])
+    await assert_days(inbox, LocalDays(date(2026, 11, 3), 3, KOLKATA), [2, 2, 1])
 
 
-async def test_days_in_a_zone_at_three_quarters_of_an_hour(counted):
+async def test_days_in_a_zone_at_three_quarters_of_an_hour(inbox):
     midnight = local(KATHMANDU, 2026, 11, 2)  # 18:15 UTC
-    await counted.at(midnight - MS, midnight, midnight + timedelta(minutes=44), midnight - timedelta(minutes=15))
-    await assert_days(counted, LocalDays(date(2026, 11, 2), 2, KATHMANDU), [2, 2])
+    await inbox.at(midnight - MS, midnight, midnight + timedelta(minutes=44), midnight - timedelta(minutes=15))
+    await assert_days(inbox, LocalDays(date(2026, 11, 2), 2, KATHMANDU), [2, 2])
 
 
-async def test_days_across_the_change_to_winter_time(counted):
+async def test_days_across_the_change_to_winter_time(inbox):
     # Berlin, 25 Oct 2026 has 25 hours: 02:00-03:00 happens twice.
-    await counted.at(
+    await inbox.at(
         local(BERLIN, 2026, 10, 24, 23, 59, 59),
         local(BERLIN, 2026, 10, 25, 0, 0),
         local(BERLIN, 2026, 10, 25, 2, 30, fold=0),
@@ -219,38 +220,38 @@ async def test_days_across_the_change_to_winter_time(counted):
         local(BERLIN, 2026, 10, 25, 23, 59, 59),
         local(BERLIN, 2026, 10, 26, 0, 0),
     )
-    await assert_days(counted, LocalDays(date(2026, 10, 26), 3, BERLIN), [1, 4, 1])
+    await assert_days(inbox, LocalDays(date(2026, 10, 26), 3, BERLIN), [1, 4, 1])
 
 
-async def test_days_where_the_offset_changes_by_half_an_hour(counted):
+async def test_days_where_the_offset_changes_by_half_an_hour(inbox):
     # Lord Howe goes from +10:30 to +11 at 02:00 on 4 Oct 2026: that day's midnight falls inside a
     # UTC hour, the next one on the hour.
-    await counted.at(
+    await inbox.at(
         local(LORD_HOWE, 2026, 10, 3, 23, 59),
         local(LORD_HOWE, 2026, 10, 4, 0, 1),
         local(LORD_HOWE, 2026, 10, 4, 23, 59),
         local(LORD_HOWE, 2026, 10, 5, 0, 0),
     )
-    await assert_days(counted, LocalDays(date(2026, 10, 5), 3, LORD_HOWE), [1, 2, 1])
+    await assert_days(inbox, LocalDays(date(2026, 10, 5), 3, LORD_HOWE), [1, 2, 1])
 
 
-async def test_thirty_days_ending_today_with_empty_days(counted):
+async def test_thirty_days_ending_today_with_empty_days(inbox):
     now = datetime.now(UTC)
     days = LocalDays.ending_today(30, now=now, tz=BERLIN)
-    await counted.at(
+    await inbox.at(
         now - timedelta(minutes=1), now - timedelta(minutes=2), datetime.combine(days.dates[0], time(12), BERLIN)
     )
-    got = await counted.backend.count_per_day(counted.query(), days)
+    got = await inbox.backend.count_per_day(inbox.query(), days)
     assert [d.day for d in got] == days.dates
     assert got[0].count == 1 and got[-1].count == 2 and sum(d.count for d in got) == 3
 
 
-async def test_days_count_only_what_the_query_lists(counted):
-    keys = await counted.at(*[local(BERLIN, 2026, 11, 20, hour) for hour in (9, 10, 11)])
-    await counted.backend.update(keys[0], NotificationChanges(status=ARCHIVED))
+async def test_days_count_only_what_the_query_lists(inbox):
+    keys = await inbox.at(*[local(BERLIN, 2026, 11, 20, hour) for hour in (9, 10, 11)])
+    await inbox.backend.update(keys[0], NotificationChanges(status=ARCHIVED))
     day = LocalDays(date(2026, 11, 20), 1, BERLIN)
-    inbox_only = counted.query(filter={"status": {"_neq": ARCHIVED}})
-    assert await counted.backend.count_per_day(inbox_only, day) == [DayCount(date(2026, 11, 20), 2)]
+    inbox_only = inbox.query(filter={"status": {"_neq": ARCHIVED}})
+    assert await inbox.backend.count_per_day(inbox_only, day) == [DayCount(date(2026, 11, 20), 2)]
 
 
 # --- as an ordinary user --------------------------------------------------------------------------
@@ -301,7 +302,7 @@ LIMIT_REFUSED = {
 async def test_a_server_with_a_low_query_limit_counts_day_by_day(kind, directus, fault_proxy):
     marker = f"cl_{uuid.uuid4().hex[:10]}"
     async with TRANSPORTS[kind](fault_proxy.url, StaticToken(directus.admin.token)) as backend:
-        counted = Counted(
+        inbox = MarkedInbox(
             kind,
             backend,
             directus.user.id,
@@ -309,14 +310,129 @@ async def test_a_server_with_a_low_query_limit_counts_day_by_day(kind, directus,
             marker,
             server_timestamps(directus.url, directus.admin.token),
         )
-        await counted.at(
-            local(KOLKATA, 2026, 11, 1, 23), local(KOLKATA, 2026, 11, 2, 1), local(KOLKATA, 2026, 11, 2, 2)
-        )
+        await inbox.at(local(KOLKATA, 2026, 11, 1, 23), local(KOLKATA, 2026, 11, 2, 1), local(KOLKATA, 2026, 11, 2, 2))
         if kind == "rest":
             refusal = fault_proxy.on("GET", "/notifications").respond(400, LIMIT_REFUSED)
         else:
             refusal = fault_proxy.on("POST", "/graphql/system", body_contains="hour(timestamp)").respond(
                 200, LIMIT_REFUSED
             )
-        await assert_days(counted, LocalDays(date(2026, 11, 2), 2, KOLKATA), [1, 2])
+        await assert_days(inbox, LocalDays(date(2026, 11, 2), 2, KOLKATA), [1, 2])
     assert refusal.fired == 1
+
+
+# --- filters and views ------------------------------------------------------------------------------
+
+
+async def listed(inbox: MarkedInbox, query: Query) -> list[int]:
+    page = await inbox.backend.list_notifications(query.model_copy(update={"sort": ("id",), "limit": -1}))
+    return [item.id for item in page.items]
+
+
+def marked(inbox: MarkedInbox, view: ResolvedView, **options) -> Query:
+    """The view's query, among this test's notifications (as the admin sees them: every recipient)."""
+    query = view.query(None, **options).model_copy(update={"mine": False})
+    return query.model_copy(update={"filter": all_of([query.filter, {"item": {"_eq": inbox.marker}}])})
+
+
+async def test_filters_by_sender_however_the_user_names_them(inbox):
+    first, second = inbox.senders
+    created = await inbox.backend.create_many(
+        [inbox.draft(sender=first), inbox.draft(sender=first), inbox.draft(sender=second)]
+    )
+    theirs = [created[0].id, created[1].id]
+    [user] = await inbox.backend.users(ids=[first])
+    full_name = f"{user.first_name} {user.last_name}"
+    for named in (first, user.email, user.email.upper(), full_name, f" {full_name.lower()} "):
+        view = await View("v", filters=Filters.parse(sender=named)).resolve(inbox.backend)
+        assert await listed(inbox, marked(inbox, view)) == theirs, named
+
+
+async def test_a_sender_nobody_or_several_match_is_refused_with_what_to_do(inbox):
+    with pytest.raises(FilterError, match=r"No user you may see matches 'Nobody Atall'\. Give the sender's e-mail"):
+        await Filters.parse(sender="Nobody Atall").resolve(inbox.backend)
+    with pytest.raises(FilterError, match=r"'example.com' matches \d+ users \(.*\). Give the sender's e-mail"):
+        await Filters.parse(sender="example.com").resolve(inbox.backend)
+
+
+async def test_filters_by_collection_and_time_in_the_users_zone(inbox):
+    day = [local(BERLIN, 2026, 11, 20, 0, 0), local(BERLIN, 2026, 11, 20, 23, 59)]
+    before, after = local(BERLIN, 2026, 11, 19, 23, 59), local(BERLIN, 2026, 11, 21, 0, 0)
+    keys = await inbox.at(before, *day, after)
+    await inbox.backend.update(keys[1], NotificationChanges(collection="products"))
+    now = local(BERLIN, 2026, 11, 22, 12, 0)
+
+    async def shown(**chosen: str) -> list[int]:
+        view = await View("v", filters=Filters.parse(**chosen)).resolve(inbox.backend)
+        return await listed(inbox, marked(inbox, view, now=now, tz=BERLIN))
+
+    assert await shown(since="2026-11-20", until="2026-11-20") == keys[1:3]
+    assert await shown(since="2026-11-20T23:59") == keys[2:]
+    assert await shown(until="2026-11-20T00:00") == keys[:1]
+    assert await shown(since="2d") == keys[2:]  # 2 days before 22 Nov, 12:00: 20 Nov, 12:00
+    assert await shown(since="yesterday") == keys[3:]
+    assert await shown(since="3d", until="yesterday") == keys
+    assert await shown(collection="products") == [keys[1]]
+    assert await shown(collection="products", since="2026-11-21") == []
+
+
+async def test_a_view_is_its_search_and_filters_less_the_snoozed_in_the_list_and_its_counts(inbox):
+    word = uuid.uuid4().hex[:8]
+    first, _ = inbox.senders
+    created = await inbox.backend.create_many(
+        [inbox.draft(f"{word} one", sender=first, collection="articles")] * 3
+        + [inbox.draft(f"{word} other", collection="articles")]
+        + [inbox.draft("unrelated", sender=first, collection="articles")]
+    )
+    await inbox.backend.update(created[2].id, NotificationChanges(status=ARCHIVED))
+    view = await View("mine", search=word, filters=Filters(sender=first)).resolve(inbox.backend)
+    snoozed = [created[0].id]
+    query = marked(inbox, view, exclude=snoozed)
+    assert await listed(inbox, query) == [created[1].id, created[2].id]
+    inbox_only = query.model_copy(update={"filter": all_of([query.filter, {"status": {"_neq": ARCHIVED}}])})
+    assert await listed(inbox, inbox_only) == [created[1].id]
+    assert await inbox.backend.count_by(query, "status") == [GroupCount("archived", 1), GroupCount("inbox", 1)]
+
+
+async def test_a_long_list_of_snoozed_is_left_out_everywhere(inbox):
+    """Thousands of ids in ``_nin``: over REST the query then goes in a SEARCH body."""
+    created = await inbox.backend.create_many([inbox.draft(collection="articles")] * 3)
+    snoozed = [created[0].id, *range(10_000_000, 10_003_000)]
+    view = await View("v").resolve(inbox.backend)
+    query = marked(inbox, view, exclude=snoozed)
+    assert await listed(inbox, query) == [created[1].id, created[2].id]
+    assert await inbox.backend.count_by(query, "collection") == [GroupCount("articles", 2)]
+    today = LocalDays.ending_today(2)
+    assert sum(day.count for day in await inbox.backend.count_per_day(query, today)) == 2
+
+
+async def test_the_folders_of_a_view(inbox):
+    me = (await inbox.backend.me()).id
+    created = await inbox.backend.create_many([inbox.draft(recipient=me), inbox.draft(recipient=me)])
+    await inbox.backend.update(created[1].id, NotificationChanges(status=ARCHIVED))
+    view = await View("v").resolve(inbox.backend)
+
+    def mine_marked(folder, **options):
+        query = view.query(folder, **options)
+        return query.model_copy(update={"filter": all_of([query.filter, {"item": {"_eq": inbox.marker}}])})
+
+    assert await listed(inbox, mine_marked(INBOX)) == [created[0].id]
+    assert await listed(inbox, mine_marked(ARCHIVED)) == [created[1].id]
+    assert await listed(inbox, mine_marked(None)) == [created[0].id, created[1].id]
+    assert await listed(inbox, mine_marked(INBOX, exclude=[created[0].id])) == []
+
+
+async def test_an_ordinary_user_filters_by_the_e_mail_of_a_sender_they_may_not_read(as_user, directus):
+    user, admin = as_user
+    marker = f"cf_{uuid.uuid4().hex[:10]}"
+    draft = NotificationDraft(recipient=directus.user.id, subject="n", item=marker)
+    created = await admin.create_many([draft.model_copy(update={"sender": directus.colleague.id}), draft])
+    assert await user.users(search="colleague") == []  # they may read no other user
+    for named in ("colleague@example.com", "Colleague@Example.COM", directus.colleague.id):
+        view = await View("v", filters=Filters.parse(sender=named)).resolve(user)
+        query = view.query(INBOX)
+        query = query.model_copy(update={"filter": all_of([query.filter, {"item": {"_eq": marker}}])})
+        assert [n.id for n in (await user.list_notifications(query)).items] == [created[0].id], named
+        assert await user.count_by(query, "sender") == [GroupCount(directus.colleague.id, 1)]
+    with pytest.raises(FilterError, match="No user you may see matches 'Colin'"):
+        await Filters.parse(sender="Colin").resolve(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +16,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
 
 
-def at(*parts: int, tz: ZoneInfo = BERLIN, fold: int = 0) -> datetime:
-    return datetime(*parts, tzinfo=tz, fold=fold)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, tz: tzinfo = BERLIN) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz)
 
 
 # --- WHEN of a filter ---------------------------------------------------------------------------
