@@ -102,7 +102,7 @@ MAX_VIEW_NAME = 40
 class ViewSettings(BaseModel):
     """One ``[views.NAME]`` table: a saved view (``app.triage.View``), its times kept as written."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid")
 
     search: str | None = None
     sender: str | None = Field(default=None, alias="from")
@@ -126,12 +126,14 @@ class ViewSettings(BaseModel):
     def of(cls, view: View) -> ViewSettings:
         """The table that saves *view*: its fields that are set."""
         chosen = view.filters
-        return cls(
-            search=view.search or None,
-            sender=chosen.sender,
-            collection=chosen.collection,
-            since=None if chosen.since is None else str(chosen.since),
-            until=None if chosen.until is None else str(chosen.until),
+        return cls.model_validate(
+            {
+                "search": view.search or None,
+                "from": chosen.sender,
+                "collection": chosen.collection,
+                "since": None if chosen.since is None else str(chosen.since),
+                "until": None if chosen.until is None else str(chosen.until),
+            }
         )
 
 
@@ -346,8 +348,9 @@ def _explain_view(problem: ErrorDetails, loc: list[str], path: Path, text: str) 
     header = _line_of_table(text, "views", name)
     table = f"[views.{name}]"
     if len(loc) == 2:
-        return f"{_where(path, header)}: views.{name} must be a table. Write it as {table}."
-    key = "from" if loc[2] == "sender" else loc[2]
+        line = header or _line_of_key(text, name, _line_of_table(text, "views"))
+        return f"{_where(path, line)}: views.{name} must be a table. Write it as {table}."
+    key = loc[2]  # as written in the file: "from", not the field's name
     where = _where(path, _line_of_key(text, key, header) if header else None)
     if problem["type"] == "extra_forbidden":
         return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {', '.join(VIEW_KEYS)}."

@@ -108,6 +108,8 @@ def _edit(path: Path, change: Callable[[tomlkit.TOMLDocument], None]) -> None:
         raise ConfigError(f"{path} is not valid TOML: {error}. Fix that line of the file.") from None
     change(document)
     result = tomlkit.dumps(document)
+    if result.endswith("\n\n") and not text.endswith("\n\n"):
+        result = result[:-1]  # the blank line after a new table, when it is the last in the file
     try:
         ConfigFile.model_validate(tomllib.loads(result))
     except (tomllib.TOMLDecodeError, ValidationError) as error:

@@ -26,6 +26,7 @@ from app.backend import InboxBackend
 from app.counts import DayCount, GroupCount, LocalDays
 from app.embedded import EmbeddedBackend
 from app.embedded.filters import format_timestamp
+from app.local_state import StateFile
 from app.models import ARCHIVED, INBOX, NotificationChanges, NotificationDraft, Query
 from app.triage import FilterError, Filters, ResolvedView, View, all_of
 from app.when import iso_utc
@@ -436,3 +437,25 @@ async def test_an_ordinary_user_filters_by_the_e_mail_of_a_sender_they_may_not_r
         assert await user.count_by(query, "sender") == [GroupCount(directus.colleague.id, 1)]
     with pytest.raises(FilterError, match="No user you may see matches 'Colin'"):
         await Filters.parse(sender="Colin").resolve(user)
+
+
+# --- snoozes with the server ---------------------------------------------------------------------
+
+
+async def test_due_snoozes_come_back_unless_archived_or_deleted_elsewhere(inbox, tmp_path):
+    me = (await inbox.backend.me()).id
+    back, archived, deleted, waiting = [n.id for n in await inbox.backend.create_many([inbox.draft(recipient=me)] * 4)]
+    now = datetime.now(UTC)
+    state = StateFile.for_account(inbox.backend.info.location, me, directory=tmp_path)
+    state.snooze([back, archived], now + timedelta(minutes=1))
+    state.snooze([deleted], now + timedelta(minutes=2))
+    state.snooze([waiting], now + timedelta(days=1))
+    await inbox.backend.update(archived, NotificationChanges(status=ARCHIVED))
+    await inbox.backend.delete(deleted)
+    assert await state.release_due(inbox.backend, now) == []
+    returned = await state.release_due(inbox.backend, now + timedelta(minutes=5))
+    assert [n.id for n in returned] == [back]
+    assert dict(state.load().snoozes) == {waiting: now + timedelta(days=1)}
+    await inbox.backend.update(waiting, NotificationChanges(status=ARCHIVED))
+    assert await state.forget_gone(inbox.backend) == [waiting]
+    assert state.load().snoozes == {}
