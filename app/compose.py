@@ -223,6 +223,7 @@ class Delivery:
                 text += " (The answer was lost; the server, searched, holds it.)"
             return text
         cause = self.error.message if self.error is not None else "no answer"
+        cause = cause.rstrip() if cause.rstrip().endswith((".", "!", "?")) else f"{cause.rstrip()}."
         if self.state == NOT_SENT:
             return f"Not sent: {cause}"
         if not self.searched:

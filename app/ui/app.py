@@ -71,6 +71,8 @@ class InboxApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
+        for warning in self.settings.warnings:  # e.g. a config file holding a token that others can read
+            self.notify(warning, title="Warning", severity="warning", markup=False, timeout=20)
         if self.settings.theme:
             if self.settings.theme in self.available_themes:
                 self.theme = self.settings.theme

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import webbrowser
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
@@ -232,7 +233,7 @@ class MainScreen(Screen[None]):
     def refresh_everything(self) -> None:
         self.loader.reload_everything()
 
-    def show_counts(self, counts: dict[Folder, int | None]) -> None:
+    def show_counts(self, counts: Mapping[Folder, int | None]) -> None:
         self.counts.update(counts)
         tabs = self.query_one(FolderTabs)
         for tab, count in self.counts.items():

@@ -422,13 +422,18 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.SelectionChanged(self))
         return removal
 
-    def put_back(self, removal: Removal) -> None:
-        """The server refused: show the rows again, where they were."""
-        self.cache.restore(removal)
-        self.cursor = removal.row_before_removal(self.cursor)
-        self.selected = set(removal.selection)
-        self.all_matching = removal.everything
+    def put_back(self, removal: Removal, only: set[int] | None = None, *, about: int | None = None) -> None:
+        """The server did not change them: show the rows again (all, or those in ``only``), where
+        they were, with what of the selection is still there. The cursor goes back to ``about``,
+        the notification the action was about, when it is among them."""
+        self.cache.restore(removal, only)
+        row = self.cache.row_of(about) if about is not None else None
+        self.cursor = row if row is not None else removal.row_before_removal(self.cursor, only)
+        back = {notification.id for _, _, notification in removal.rows} if only is None else only
+        self.selected = {key for key in removal.selection if key in back}
+        self.all_matching = removal.everything and only is None
         self._sync_size()
+        self._scroll_to_cursor()
         self._report_cursor()
         self.post_message(self.SelectionChanged(self))
 
