@@ -40,7 +40,9 @@ class Removal:
         or those of the ids in ``only``)."""
         positions = self.positions
         if only is not None:
-            positions = [position for position, (_, _, item) in zip(positions, self.rows, strict=True) if item.id in only]
+            positions = [
+                position for position, (_, _, item) in zip(positions, self.rows, strict=True) if item.id in only
+            ]
         for position in sorted(positions):
             if position > row:
                 break
