@@ -109,10 +109,6 @@ class Filters:
         except ValueError as error:
             raise FilterError(f"{error}.") from None
 
-    @property
-    def is_empty(self) -> bool:
-        return self == Filters()
-
     async def resolve(self, backend: InboxBackend) -> ResolvedFilters:
         """Look the sender up (at most one request; none for an id)."""
         sender = None if self.sender is None else await resolve_sender(backend, self.sender)

@@ -48,11 +48,6 @@ def aware_now(now: datetime | None = None) -> datetime:
     return now.astimezone(UTC)
 
 
-def local(moment: datetime, tz: tzinfo | None = None) -> datetime:
-    """*moment* in the zone *tz* (``None``: the system's)."""
-    return moment.astimezone(tz)
-
-
 def localize(wall: datetime, tz: tzinfo | None = None) -> datetime:
     """The instant a naive local *wall* time names in *tz* (``None``: the system's, summer time
     included: ``astimezone`` asks the C library about that very moment), in UTC.
@@ -75,7 +70,7 @@ def local_midnight(day: date, tz: tzinfo | None = None) -> datetime:
 
 
 def today(now: datetime | None = None, tz: tzinfo | None = None) -> date:
-    return local(aware_now(now), tz).date()
+    return aware_now(now).astimezone(tz).date()
 
 
 def monday_of(day: date) -> date:
