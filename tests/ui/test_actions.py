@@ -154,7 +154,7 @@ async def test_star_selects_the_loaded_then_offers_all_and_archives_all(tmp_path
         def progress(verb: str) -> list[tuple[int, int]]:
             return [(m.done, m.total) for m in messages if isinstance(m, BulkProgress) and m.verb == verb]
 
-        assert progress("Finding") == [(BATCH_CHUNK, inbox), (inbox, inbox)], "ids collected page by page"
+        assert progress("Finding") == [(inbox, inbox)], "ids collected in one request"
         assert progress("Archiving") == [(BATCH_CHUNK, inbox), (inbox, inbox)], "the batch endpoint ran in chunks"
     await backend.aclose()
 

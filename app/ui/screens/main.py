@@ -76,7 +76,6 @@ class MainScreen(Screen[None]):
         self.loader = Loader(self)
         self.bulk = BulkActions(self)
         self.live = LiveUpdates(self)
-        self._cursor_availability: tuple[str | None, ...] = ()
 
     @property
     def inbox_app(self) -> InboxApp:
@@ -149,6 +148,10 @@ class MainScreen(Screen[None]):
             return None
         return safe_url(self.backend.info.item_url(notification.collection, notification.item))
 
+    def explain(self, binding_id: str, reason: str) -> None:
+        """Why a key did nothing, titled with what the key is for."""
+        self.notify(reason, title=keys.binding(binding_id).description, severity="warning", markup=False)
+
     def notify_error(self, what: str, error: InboxError) -> None:
         self.notify(f"{what}: {clean_line(str(error))}", severity="error", markup=False, timeout=10)
 
@@ -187,18 +190,13 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("archive", "unarchive") and action != self.move_action:
             return False
-        if action in PERMISSION_OF_ACTION or action in NEEDS_ITEM:
-            # None: shown dimmed in the footer; pressing the key explains why (see on_key).
+        if action in PERMISSION_OF_ACTION and action != "reply":
+            # None: shown dimmed in the footer; pressing the key explains why (see on_key). What
+            # depends on the row under the cursor (reply, open, copy) is not in the footer and
+            # explains itself when pressed: redrawing the footer as the cursor moved made a held
+            # j lag (the footer is rebuilt widget by widget, and the screen laid out again).
             return None if self.unavailable_reason(action) else True
         return True
-
-    def _refresh_bindings_if_changed(self) -> None:
-        """Redraw the footer only when what the cursor's row allows has changed (a redraw per
-        cursor move would make a held j stutter)."""
-        availability = tuple(self.unavailable_reason(action) for action in ("reply", *NEEDS_ITEM))
-        if availability != self._cursor_availability:
-            self._cursor_availability = availability
-            self.refresh_bindings()
 
     def on_key(self, event: events.Key) -> None:
         """A key bound to an unavailable action says why, instead of doing nothing."""
@@ -269,7 +267,6 @@ class MainScreen(Screen[None]):
     def _cursor_moved(self, event: NotificationList.CursorMoved) -> None:
         if event.notification_list.tab == self.tab:
             self.show_preview()
-            self._refresh_bindings_if_changed()
         self.update_status()
 
     @on(NotificationList.SelectionChanged)
@@ -308,11 +305,11 @@ class MainScreen(Screen[None]):
         if notification_list.unseen_above:
             key = self.inbox_app.key_for("cursor-first").split("/")[0]
             parts.append((f"{notification_list.unseen_above:,} new above ({key})", "bold $accent"))
-        if notification_list.row_count:
-            parts.append((f"{notification_list.cursor + 1:,}/{notification_list.row_count:,}", "$text-muted"))
         following = self.live.status(self.inbox_app.clock())
         if following is not None:
             parts.append(following)
+        if notification_list.row_count:
+            parts.append((f"{notification_list.cursor + 1:,}/{notification_list.row_count:,}", "$text-muted"))
         self.query_one(StatusLine).show(parts)
 
     def _minute_passed(self) -> None:
@@ -328,6 +325,7 @@ class MainScreen(Screen[None]):
         self.tab = tab
         self.query_one(FolderTabs).active = tab
         self.query_one(ContentSwitcher).current = f"{tab}-list"
+        self.current_list.load_if_needed()
         self.current_list.focus()
         self.show_preview()
         self.update_status()
@@ -394,13 +392,15 @@ class MainScreen(Screen[None]):
                 if self.search_text
                 else EMPTY_TEXT[notification_list.tab]
             )
-            notification_list.reset()
+            # The tab in front first: the server runs one search at a time, and the other tab's
+            # is asked for when that tab is shown.
+            notification_list.reset(load=notification_list.tab == self.tab)
         self.update_status()
 
     def action_toggle_sort(self) -> None:
         self.oldest_first = not self.oldest_first
         for notification_list in self.lists():
-            notification_list.reset()
+            notification_list.reset(load=notification_list.tab == self.tab)
         self.notify("Oldest first." if self.oldest_first else "Newest first.")
         self.update_status()
 
@@ -415,7 +415,7 @@ class MainScreen(Screen[None]):
         reason = self.unavailable_reason("open_item")
         url = self.item_url(self.current_list.current)
         if reason or url is None:
-            self.notify(reason or "There is no link.", severity="warning", markup=False)
+            self.explain("open-item", reason or "There is no link.")
             return
         self.open_link(url)
 
@@ -431,7 +431,7 @@ class MainScreen(Screen[None]):
         reason = self.unavailable_reason("copy_link")
         url = self.item_url(self.current_list.current)
         if reason or url is None:
-            self.notify(reason or "There is no link.", severity="warning", markup=False)
+            self.explain("copy-link", reason or "There is no link.")
             return
         self.app.copy_to_clipboard(url)
         self.notify(url, title="Copied the link", markup=False)
@@ -455,7 +455,7 @@ class MainScreen(Screen[None]):
         action = "compose" if reply_to is None else "reply"
         reason = self.unavailable_reason(action)
         if reason or self.me is None or self.capabilities is None:
-            self.notify(reason or "Still signing in; try again in a moment.", severity="warning", markup=False)
+            self.explain(action, reason or "Still signing in; try again in a moment.")
             return
         from app.ui.screens.compose import ComposeScreen  # the composer loads only when it is used
 
