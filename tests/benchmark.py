@@ -20,7 +20,7 @@ What is measured (``tests/bench/runs.py``), and against what:
   and p95; floor: the bare app updating its label per key. Tab switches (p95), the same floor.
 - search: from enter to the first page of results on screen; floor: the raw search request.
 - archive and delete of ``--bulk`` (10,000) notifications, selected as all matching a search, from
-  the key to "Archived 10,000 notifications" (a progress bar must show meanwhile); floor: the raw
+  the key to "10,000 notifications archived" (a progress bar must show meanwhile); floor: the raw
   batch PATCH (DELETE) of as many keys, 500 per request, on one connection.
 - the 1 MB message (row 2 of Archived): from j to its first line in the preview, and again after
   moving away.

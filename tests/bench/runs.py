@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from app.bulk import plural
 from tests.bench import screen
 from tests.bench.terminal import KEYS, Terminal
 
@@ -263,7 +264,7 @@ def select_all_matching(terminal: Terminal, count: int) -> None:
     terminal.wait_for(lambda lines: wanted in screen.status(lines), wanted)
 
 
-def until_done(terminal: Terminal, sent: float, done_text: str, timeout: float = 600) -> tuple[float, bool]:
+def until_done(terminal: Terminal, sent: float, done_text: str, timeout: float) -> tuple[float, bool]:
     """Seconds from *sent* until *done_text* shows, and whether a progress bar was seen meanwhile."""
     progress = False
 
@@ -279,7 +280,7 @@ def until_done(terminal: Terminal, sent: float, done_text: str, timeout: float =
 def bulk_archive(terminal: Terminal, count: int) -> tuple[float, bool]:
     select_all_matching(terminal, count)
     sent = terminal.press("a")
-    return until_done(terminal, sent, f"Archived {count:,} notification")
+    return until_done(terminal, sent, f"{plural(count)} archived", timeout=60 + count / 50)
 
 
 def bulk_delete(terminal: Terminal, count: int, term: str) -> tuple[float, bool]:
@@ -294,7 +295,7 @@ def bulk_delete(terminal: Terminal, count: int, term: str) -> tuple[float, bool]
     terminal.press("d")
     terminal.wait_for(lambda lines: screen.anywhere(lines, f"Delete {count:,} notification"), "the question")
     sent = terminal.press("y")
-    return until_done(terminal, sent, f"Deleted {count:,} notification")
+    return until_done(terminal, sent, f"{plural(count)} deleted", timeout=60 + count / 50)
 
 
 # --- raw batch requests (the floors of the bulk figures) -----------------------------------------------
