@@ -30,6 +30,9 @@ Secrets are ``SecretStr``: they never appear in ``repr``/``str`` of the settings
 go into an HTTP header (not printable ASCII) is a ``ConfigError`` before anything is sent. A config
 file holding a token or password that other users may read is used, with a warning in
 ``Settings.warnings`` that says how to fix it.
+
+(Past 500 lines because every setting's validation and its one-line error, naming the file and
+line, belong with the setting: the profiles, the keymap, the alerts and the views are read here.)
 """
 
 from __future__ import annotations

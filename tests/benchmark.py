@@ -329,14 +329,18 @@ def session(
     )
 
     requests = -(-args.bulk // BATCH)
-    ids = seeded.search_ids
+    # The floors change rows the app is watching: keys outside its search, so that the live inbox
+    # only recounts, and then a quiet screen before the app's own turn.
+    ids = seeded.floor_ids
     archive_floor = runs.raw_batches(url, token, "PATCH", ids, BATCH, {"status": "archived"})
     runs.raw_batches(url, token, "PATCH", ids, BATCH, {"status": "inbox"})
+    terminal.settle(quiet=0.5, timeout=15)
     took, progress = runs.bulk_archive(terminal, args.bulk)
     bar = "" if progress else ", NO progress bar"
     table.ratio(f"archive {args.bulk:,} (all matching){bar}", took, archive_floor, f"raw PATCH ×{requests}", 1.1)
 
     delete_floor = runs.raw_batches(url, token, "DELETE", seeded.floor_ids, BATCH, None)
+    terminal.settle(quiet=0.5, timeout=15)
     took, progress = runs.bulk_delete(terminal, args.bulk, term)
     bar = "" if progress else ", NO progress bar"
     table.ratio(f"delete {args.bulk:,} (all matching){bar}", took, delete_floor, f"raw DELETE ×{requests}", 1.1)

@@ -30,6 +30,9 @@ How nothing is missed, whatever the server does:
 
 Everything the inbox learns goes through one queue and one task (``_engine``), so an event and a
 reconciliation never interleave halfway.
+
+(Past 500 lines for that reason: the connection, the reconciliation and the polling share that
+one engine and its state, and split apart they would have to share it by hand.)
 """
 
 from __future__ import annotations

@@ -62,7 +62,6 @@ class SeededInbox:
     size: int
     bulk: int
     archived: int
-    search_ids: list[int] = field(default_factory=list)
     floor_ids: list[int] = field(default_factory=list)
     newest_subject: str = ""
     last_subject: str = ""
@@ -147,7 +146,6 @@ def seed(server: RunningServer, size: int, bulk: int, archived: int) -> SeededIn
     finally:
         connection.close()
     inbox_first_id = first + archived
-    inbox.search_ids = [inbox_first_id + i for i, term in enumerate(terms) if term == SEARCH_TERM]
     inbox.floor_ids = [inbox_first_id + i for i, term in enumerate(terms) if term == FLOOR_TERM]
     inbox.newest_subject = str(rows[-1][4])
     inbox.last_subject = str(rows[archived][4])

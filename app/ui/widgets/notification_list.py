@@ -5,6 +5,9 @@ toolong's ``LogLines`` does it; the widget never holds more than the pages the u
 When the view or the cursor comes near rows whose page is not loaded, it posts ``PagesNeeded``;
 the app fetches them in a worker and hands them back with ``page_loaded``. The widget itself never
 touches the network.
+
+(Past 500 lines because the paging, the cursor, the selection and the row rendering are one
+widget's state, as toolong's ``LogLines`` is one widget.)
 """
 
 from __future__ import annotations
