@@ -87,6 +87,25 @@ def short_id(user_id: str) -> str:
 UserRef = str | User
 
 
+class Role(BaseModel):
+    """A Directus role, as much of it as the inbox reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str | None = None
+
+
+class RoleMembers(BaseModel):
+    """A role and its users whom the current user may read (``InboxBackend.role_members``)."""
+
+    role: Role
+    users: list[User]
+    """The active ones: those a notification is for."""
+    inactive: int = 0
+    """Members the current user may read who are not active (invited, suspended, archived): left out."""
+
+
 def user_id_of(ref: UserRef | None) -> str | None:
     if ref is None:
         return None

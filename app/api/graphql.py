@@ -37,6 +37,7 @@ from app.models import (
     NotificationDraft,
     Page,
     Query,
+    RoleMembers,
     User,
 )
 
@@ -163,6 +164,9 @@ class GraphQLBackend(InboxBackend):
 
     async def capabilities(self) -> Capabilities:
         return await rest.read_capabilities(self.client)  # /permissions/me has no GraphQL counterpart
+
+    async def role_members(self, role: str) -> RoleMembers:
+        return await rest.role_members(self.client, role)  # two plain reads: one implementation, over REST
 
     # --- over GraphQL --------------------------------------------------------------------------
     async def _graphql(self, document: str, what: str) -> dict[str, Any]:

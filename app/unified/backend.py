@@ -197,6 +197,12 @@ class UnifiedBackend(InboxBackend):
         grouped = self.split(keys)
         return {name: len(grouped[name]) for name in self.members if name in grouped}
 
+    def describe_keys(self, keys: Sequence[int], limit: int = 20) -> str:
+        """Unified *keys* as a user reads and writes them: "work:12, staging:7, … 3 more"
+        (``app.bulk.describe_status_change(change, keys_text=unified.describe_keys)``)."""
+        shown = ", ".join(":".join(map(str, self.locate(key))) for key in keys[:limit])
+        return shown + (f", … {len(keys) - limit} more" if len(keys) > limit else "")
+
     def describe_tally(self, keys: Iterable[int]) -> str:
         """ "3 on work, 2 on staging" (empty for no keys)."""
         return ", ".join(f"{count:,} on {name}" for name, count in self.tally(keys).items())
@@ -334,7 +340,8 @@ class UnifiedBackend(InboxBackend):
             for name, member in self.members.items()
             if member.error is not None and name not in answered
         }
-        counts = {name: merged.filter_counts.get(name, 0) for name in answered} if merged else {}
+        in_order = [name for name in self.members if name in answered]
+        counts = {name: merged.filter_counts.get(name, 0) for name in in_order} if merged else {}
         return Page(
             items=merged.items if merged else [],
             total_count=sum(merged.total_counts.get(name, 0) for name in answered) if merged else 0,
