@@ -1,15 +1,16 @@
-"""Inboxes with chosen rows, for the unified inbox's tests that need no server.
+"""Inboxes with chosen rows, and a second real Directus for the unified inbox's tests.
 
 The embedded inbox applies Directus's filters and sorts (``tests/test_contract_filters.py`` holds it
 to the real server), so the merge can be checked against it on thousands of rows in milliseconds;
-what only a server does (refusing, dying, being slow) is tested against real servers in
-``tests/unified/test_servers.py``.
+what only a server does (refusing, dying, being slow) is tested against two real servers in
+``tests/unified/test_servers.py``: the session's and ``second_directus``, a second process from
+the same cached install on another port, started once per session when a test asks for it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import pytest
 
 from app.embedded import EmbeddedBackend
 from app.embedded.seed import CURRENT_USER
+from tests.conftest import require_server_mark
+from tests.support.directus_server import RunningServer, ensure_installed, start_server
 
 Row = tuple[datetime | None, str]
 """A notification to put in an inbox: its timestamp (``None``: none) and status."""
@@ -61,3 +64,44 @@ async def make_inbox(tmp_path: Path) -> AsyncIterator[MakeInbox]:
 
 def minutes(*offsets: float, status: str = "inbox") -> list[Row]:
     return [(START + timedelta(minutes=offset), status) for offset in offsets]
+
+
+@pytest.fixture(scope="session")
+def shared_second_directus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    server = start_server(tmp_path_factory.mktemp("second-directus"), ensure_installed())
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def second_directus(request: pytest.FixtureRequest) -> RunningServer:
+    """A second real Directus (its own admin, user and colleague), for two servers at once.
+
+    A test that stops it must start it again (``start()``) before it ends.
+    """
+    require_server_mark(request)
+    server: RunningServer = request.getfixturevalue("shared_second_directus")
+    if not server.running:
+        server.start()  # a test that failed halfway left it stopped
+    return server
+
+
+def server_rows(server: RunningServer, recipient: str, rows: Sequence[Row], marker: str) -> None:
+    """Put *rows* for *recipient* straight into a real server's database (thousands in a moment;
+    the API takes 13 ms a row). Directus keeps a timestamp as milliseconds since the epoch, and
+    reads rows so written like its own (``tests/unified/test_servers.py`` checks that)."""
+    with sqlite3.connect(server.workdir / "directus.db", timeout=30) as conn:
+        conn.executemany(
+            "INSERT INTO directus_notifications (timestamp, status, recipient, subject) VALUES (?, ?, ?, ?)",
+            [
+                (None if when is None else int(when.timestamp() * 1000), status, recipient, f"{marker} {index}")
+                for index, (when, status) in enumerate(rows)
+            ],
+        )
+
+
+def remove_rows(server: RunningServer, marker: str) -> None:
+    with sqlite3.connect(server.workdir / "directus.db", timeout=30) as conn:
+        conn.execute("DELETE FROM directus_notifications WHERE subject LIKE ?", (f"{marker} %",))
