@@ -59,7 +59,7 @@ from app.models import (
     User,
 )
 from app.unified.ids import NOTHING, group_by_slot, split_id, translate_filter, unified_id
-from app.unified.paging import DIRECT_ROWS, Cursors, Listing, ListingCost, with_sort_fields
+from app.unified.paging import DIRECT_ROWS, Listing, ListingCost, ListMemory, with_sort_fields
 
 T = TypeVar("T")
 
@@ -145,7 +145,7 @@ class UnifiedBackend(InboxBackend):
         self.info = BackendInfo(kind="unified", location=locations, public_url=None)
         self.last_listing = ListingCost()
         """What the latest ``list_notifications`` asked of the servers."""
-        self._cursors = Cursors()
+        self._memory = ListMemory()
         self._homes: dict[str, set[str]] = {}
         """Per user id, the profiles whose servers have shown that user."""
         self._rng = random.Random()
@@ -329,7 +329,7 @@ class UnifiedBackend(InboxBackend):
             if self._available(member) and self._native_query(member, query) is not None:
                 parts[name] = with_sort_fields(query)
         asked = set(parts)
-        listing = Listing(query, parts, self._ask, self._cursors, self.direct_rows)
+        listing = Listing(query, parts, self._ask, self._memory, self.direct_rows)
         merged = await listing.run() if parts else None
         self.last_listing = listing.cost
         answered = set(listing.parts)

@@ -6,18 +6,26 @@ time sorts (newest or oldest first) the merge finds where page *n* begins on eac
 
 1. a *boundary* is a row's sort key (timestamp, unified id): every server can count its rows that
    sort before it with one request (``before``: the ``sorted_before`` filter, in unified ids);
-2. the search keeps a lower boundary (fewer than *offset* rows before it, counted on every server)
+2. the search keeps a lower boundary (at most *offset* rows before it, counted on every server)
    and an upper one (more), and narrows them with candidate rows fetched where each server's
    share of the gap is expected to end (interpolation by rows, not by time, so bursts and quiet
-   months cost the same), until at most ``slack`` rows separate the lower boundary from *offset*;
-3. each server then sends its rows from that boundary on (``since``), at most ``slack + limit``,
-   and the merge of those, less the first ``offset - before`` rows, is the page, exactly.
+   months cost the same; when that does not halve the gap, evenly spread candidates as well),
+   until at most ``slack`` rows separate the lower boundary from *offset*;
+3. each server sends its rows from that boundary on (``since``), at most ``slack + limit``, and the
+   merge of those, less the first ``offset - before`` rows, is the page, exactly. They are asked
+   for together with the counts of the likeliest candidate, so a good guess ends the search.
 
-Typically a deep page costs one survey round (each server's count), two or three rounds of
-candidates and counts, and one fetch round — the same whether it is page 2 or page 2,000 — and the
-next page after one just served costs one round (a boundary remembered, its counts checked).
-Near the end, the servers' last rows in reverse order give the page at once. Other sorts merge the
-first ``offset + limit`` rows of each server (used with offset 0: ``bulk.matching``, the live inbox).
+What each listing remembers (``ListMemory``) is checked before it is used: each server's size
+(so a page deep in a list already shown needs no survey; the candidates' answers tell the sizes
+now), and where the next page after one served begins (one round: its counts, checked, and the
+rows from it). Near the end, the servers' last rows in reverse order are the page.
+
+Measured on two real servers of 20,000 notifications each (``tests/benchmark_unified.py``): a
+jump to any depth takes 1 to 5 rounds (2 to 3 typically) and at most about a dozen requests and
+1,100 rows, where pages 1..n from each server take 2 x (offset + 100) rows; the next page after
+one served takes one round. The first ``DIRECT_ROWS`` rows are merged from the servers' first rows,
+and other sorts merge the first ``offset + limit`` rows of each (used with offset 0: ``bulk.matching``,
+the live inbox). One server left is asked for its own offset.
 
 A server that fails or is too slow in any round is dropped from the rest of the listing (``ask``
 returns no page for it); the search starts over among the others, and the page says it is missing.
@@ -44,10 +52,11 @@ Key = tuple[int | None, int]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
-DIRECT_ROWS = 300
-"""Up to this many rows (offset + limit) each server simply sends from its first row on."""
-CURSORS = 16
-"""Boundaries remembered (one per list and offset where the next page begins)."""
+DIRECT_ROWS = 1000
+"""Up to this many rows (offset + limit) each server simply sends from its first row on: measured on
+two real servers, one round sending that many costs about what the search's rounds do."""
+REMEMBERED = 16
+"""Boundaries (one per list and offset where the next page begins), and lists' sizes, remembered."""
 SEARCHES = 3
 """Searches begun again (a part dropped out, rows came or went) before merging from the start."""
 MIN_SLACK = 50
@@ -207,24 +216,34 @@ class _Cursor:
 
 
 @dataclass
-class Cursors:
-    """Where the next page of a recent listing begins, per list (filter, search, sort, parts)."""
+class ListMemory:
+    """What listings remember between calls, per list (filter, search, sort and parts): where the
+    next page after one served begins, and how many rows each part had (so that a page deep in a
+    list already listed needs no survey). Either is checked against the servers before it counts."""
 
-    entries: dict[tuple[str, int], _Cursor] = field(default_factory=dict)
+    cursors: dict[tuple[str, int], _Cursor] = field(default_factory=dict)
+    sizes: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def get(self, signature: str, offset: int) -> _Cursor | None:
-        return self.entries.get((signature, offset))
+    def cursor(self, signature: str, offset: int) -> _Cursor | None:
+        return self.cursors.get((signature, offset))
 
-    def put(self, signature: str, offset: int, cursor: _Cursor) -> None:
-        self.entries.pop((signature, offset), None)
-        self.entries[(signature, offset)] = cursor
-        while len(self.entries) > CURSORS:
-            del self.entries[next(iter(self.entries))]
+    def remember_cursor(self, signature: str, offset: int, cursor: _Cursor) -> None:
+        _remember(self.cursors, (signature, offset), cursor)
+
+    def remember_sizes(self, signature: str, sizes: dict[str, int]) -> None:
+        _remember(self.sizes, signature, dict(sizes))
+
+
+def _remember(entries: dict[Any, Any], key: Any, value: Any) -> None:
+    entries.pop(key, None)
+    entries[key] = value
+    while len(entries) > REMEMBERED:
+        del entries[next(iter(entries))]
 
 
 def signature(query: Query, parts: Sequence[str]) -> str:
     return json.dumps(
-        [query.combined_filter(), query.search, list(query.sort), list(parts)], sort_keys=True, default=str
+        [query.combined_filter(), query.search, list(query.sort), sorted(parts)], sort_keys=True, default=str
     )
 
 
@@ -232,16 +251,21 @@ class Listing:
     """One ``list_notifications`` of a unified inbox over its *parts* (each with its own query)."""
 
     def __init__(
-        self, query: Query, parts: dict[str, Query], ask: Ask, cursors: Cursors, direct_rows: int = DIRECT_ROWS
+        self, query: Query, parts: dict[str, Query], ask: Ask, memory: ListMemory, direct_rows: int = DIRECT_ROWS
     ) -> None:
         self.query = query
         self.parts = dict(parts)
         """The parts still in the listing, with their queries (filter in unified ids)."""
         self._ask = ask
-        self.cursors = cursors
+        self.memory = memory
         self.direct_rows = direct_rows
         self.cost = ListingCost()
         self.totals: dict[str, int] = {}
+        self.newest_first = query.sort == DEFAULT_SORT
+
+    @property
+    def signature(self) -> str:
+        return signature(self.query, list(self.parts))
 
     async def ask(self, requests: Sequence[tuple[str, Query]]) -> list[Page | None]:
         if not requests:
@@ -257,22 +281,34 @@ class Listing:
                 self.totals[name] = page.total_count
         return pages
 
+    def count(self, name: str, condition: Filter | None) -> tuple[str, Query]:
+        """A request for how many of *name*'s rows meet *condition* (sorted by id: nothing to sort)."""
+        return name, narrowed(self.parts[name], condition, limit=1, fields=("id",), sort=("id",))
+
     async def run(self) -> Merged:
         query = self.query
         offset, limit = query.effective_offset, query.limit
+        found: Merged | None
         if limit == -1 or not is_time_sort(query.sort):
-            return await self._merge_from_start(offset, limit)
-        if offset + limit <= self.direct_rows:
-            return await self._merge_from_start(offset, limit)
-        found = await self._from_cursor(offset, limit)
-        for _ in range(SEARCHES):
-            if found is not None or not self.parts:
-                break
-            found = await self._search(offset, limit)
-        if found is None and self.parts:
-            # The lists kept changing under the search: the merge of every row up to the page is exact.
-            return await self._merge_from_start(offset, limit)
-        return found or Merged([], {}, self.totals)
+            found = await self._merge_from_start(offset, limit)
+        elif len(self.parts) == 1:
+            found = await self._one_part(offset, limit)
+        else:
+            found = await self._from_cursor(offset, limit)
+            if found is None and offset + limit <= self.direct_rows:
+                found = await self._merge_from_start(offset, limit)
+            for _ in range(SEARCHES):
+                if found is not None or not self.parts:
+                    break
+                found = await self._search(offset, limit)
+            if found is None and self.parts:
+                # The lists kept changing under the search: the merge of every row up to the page is exact.
+                found = await self._merge_from_start(offset, limit)
+        if found is None:
+            return Merged([], {}, self.totals)
+        if set(found.filter_counts) == set(self.parts):
+            self.memory.remember_sizes(self.signature, found.filter_counts)
+        return found
 
     # --- from the first row on -----------------------------------------------------------------------
     async def _merge_from_start(self, offset: int, limit: int) -> Merged:
@@ -285,19 +321,23 @@ class Listing:
         window = merged[offset:] if limit == -1 else merged[offset : offset + limit]
         return Merged(window, {name: page.filter_count for name, page in answered.items()}, self.totals)
 
+    async def _one_part(self, offset: int, limit: int) -> Merged | None:
+        """One server left: its own offset is exact."""
+        self.cost.path = "direct"
+        (name,) = self.parts
+        (page,) = await self.ask([(name, narrowed(self.parts[name], None, offset=offset, limit=limit))])
+        return None if page is None else Merged(page.items, {name: page.filter_count}, self.totals)
+
     # --- the next page after one served ----------------------------------------------------------------
     async def _from_cursor(self, offset: int, limit: int) -> Merged | None:
-        sig = signature(self.query, sorted(self.parts))
-        cursor = self.cursors.get(sig, offset)
+        cursor = self.memory.cursor(self.signature, offset)
         if cursor is None or set(cursor.before) != set(self.parts):
             return None
-        newest_first = self.query.sort == DEFAULT_SORT
         names = list(self.parts)
         requests: list[tuple[str, Query]] = []
         for name in names:
-            part = self.parts[name]
-            requests.append((name, narrowed(part, before(cursor.key, newest_first), limit=1, fields=("id",))))
-            requests.append((name, narrowed(part, since(cursor.key, newest_first), limit=limit + 1)))
+            requests.append(self.count(name, before(cursor.key, self.newest_first)))
+            requests.append((name, narrowed(self.parts[name], since(cursor.key, self.newest_first), limit=limit + 1)))
         pages = await self.ask(requests)
         if set(self.parts) != set(names):
             return None
@@ -310,37 +350,49 @@ class Listing:
 
     def _page_from(self, offset: int, limit: int, skip: int, counts: dict[str, int], rest: dict[str, Page]) -> Merged:
         """The page: the merge of each part's rows from a boundary on (*rest*), less *skip* rows; and
-        the boundary where the next page begins, remembered."""
+        the boundary where the next page begins, remembered. *counts*: each part's rows before it."""
         order = sort_key(self.query.sort)
         merged = list(heapq.merge(*(page.items for page in rest.values()), key=order))
         items = merged[skip : skip + limit]
-        filter_counts = {name: counts[name] + page.filter_count for name, page in rest.items()}
+        filter_counts = {name: counts[name] + (rest[name].filter_count if name in rest else 0) for name in counts}
         following = skip + limit
         if following < len(merged):
             taken = dict(counts)
-            profile_of = {id(item): name for name, page in rest.items() for item in page.items}
+            part_of = {id(item): name for name, page in rest.items() for item in page.items}
             for item in merged[:following]:
-                taken[profile_of[id(item)]] += 1
-            sig = signature(self.query, sorted(self.parts))
-            self.cursors.put(sig, offset + limit, _Cursor(key_of(merged[following]), taken))
+                taken[part_of[id(item)]] += 1
+            self.memory.remember_cursor(self.signature, offset + limit, _Cursor(key_of(merged[following]), taken))
         return Merged(items, filter_counts, self.totals)
 
     # --- anywhere: the search ----------------------------------------------------------------------
-    async def _search(self, offset: int, limit: int) -> Merged | None:
-        """The page at *offset*, found as the module says; ``None`` when a part dropped out meanwhile."""
-        query = self.query
-        newest_first = query.sort == DEFAULT_SORT
+    async def _survey(self) -> dict[str, int] | None:
         names = list(self.parts)
-        survey = await self.ask([(name, narrowed(self.parts[name], None, limit=1, fields=("id",))) for name in names])
+        pages = await self.ask([self.count(name, None) for name in names])
         if set(self.parts) != set(names):
             return None
-        sizes = {name: page.filter_count for name, page in zip(names, survey, strict=True) if page is not None}
+        return {name: page.filter_count for name, page in zip(names, pages, strict=True) if page is not None}
+
+    async def _search(self, offset: int, limit: int) -> Merged | None:
+        """The page at *offset*, found as the module says; ``None`` to begin again (a part dropped
+        out, or the lists changed under the search)."""
+        remembered = self.memory.sizes.get(self.signature)
+        sizes = dict(remembered) if remembered is not None and set(remembered) == set(self.parts) else None
+        if sizes is not None and sum(sizes.values()) - offset <= 2 * limit:
+            found = await self._tail(offset, limit, sizes) if offset < sum(sizes.values()) else None
+            if found is not None:
+                return found
+            sizes = None  # the end moved: count afresh
+        estimated = sizes is not None
+        if sizes is None:
+            sizes = await self._survey()
+            if sizes is None:
+                return None
         total = sum(sizes.values())
         if offset >= total:
             self.cost.path = "search"
             return Merged([], sizes, self.totals)
-        if total - offset <= limit + limit:
-            return await self._tail(offset, limit, total, sizes)
+        if total - offset <= 2 * limit:
+            return await self._tail(offset, limit, sizes)
 
         slack = max(limit, MIN_SLACK)
         low_key: Key | None = None  # None: the start, nothing before it
@@ -350,11 +402,17 @@ class Listing:
         while offset - sum(low.values()) > slack:
             gap = sum(high.values()) - sum(low.values())
             aim = (offset - slack // 2 - sum(low.values())) / gap
-            placed = await self._place(self._candidates(low, high, aim, spread), low_key, low, high, newest_first)
+            candidates = self._candidates(low, high, aim, spread, every_part=estimated)
+            # The page itself is fetched with the counts, from the likeliest candidate on.
+            likeliest = None if spread else max(candidates, key=lambda c: high[c[0]] - low[c[0]], default=None)
+            placed = await self._place(candidates, low_key, low, high, likeliest, slack + limit + 1, sizes)
             if placed is None or set(self.parts) != set(sizes):
                 return None
+            rows, guessed = placed
+            if estimated:
+                high, estimated = dict(sizes), False  # the candidates' answers counted every part
             moved = False
-            for key, counts in placed:
+            for key, counts in rows:
                 position = sum(counts.values())
                 if sum(low.values()) < position <= offset:
                     low_key, low, moved = key, counts, True
@@ -362,31 +420,36 @@ class Listing:
                     high, moved = counts, True
             if not moved:
                 return None  # the lists changed under the search: start again
+            if guessed is not None and low_key == guessed[0] and offset - sum(low.values()) <= slack:
+                self.cost.path = "search"
+                return self._page_from(offset, limit, offset - sum(low.values()), low, guessed[1])
             # Interpolation that did not halve the gap (one server's rows all older than another's):
             # from now on add evenly spread candidates, so that each round at least quarters it.
             spread = spread or (sum(high.values()) - sum(low.values())) * 2 > gap
         self.cost.path = "search"
-        start = None if low_key is None else since(low_key, newest_first)
+        start = None if low_key is None else since(low_key, self.newest_first)
         skip = offset - sum(low.values())
         names = [name for name in sizes if low[name] < sizes[name]]
         pages = await self.ask([(name, narrowed(self.parts[name], start, limit=skip + limit + 1)) for name in names])
         if set(self.parts) != set(sizes):
             return None
         rest = {name: page for name, page in zip(names, pages, strict=True) if page is not None}
-        merged = self._page_from(offset, limit, skip, low, rest)
-        for name in sizes:
-            merged.filter_counts.setdefault(name, low[name])
-        return merged
+        return self._page_from(offset, limit, skip, low, rest)
 
     @staticmethod
-    def _candidates(low: dict[str, int], high: dict[str, int], aim: float, spread: bool) -> list[tuple[str, int]]:
+    def _candidates(
+        low: dict[str, int], high: dict[str, int], aim: float, spread: bool, *, every_part: bool = False
+    ) -> list[tuple[str, int]]:
         """Rows to place (part, position in the part's list): where each part's share of the gap is
         expected to reach the aim, and with *spread* also its quarters and its last row (where one
-        part's rows end, another's may begin)."""
+        part's rows end, another's may begin). With *every_part* a part with no rows is asked too
+        (the sizes are remembered ones: the answers tell the sizes now)."""
         chosen: list[tuple[str, int]] = []
         for name in low:
             span = high[name] - low[name]
             if span <= 0:
+                if every_part:
+                    chosen.append((name, low[name]))
                 continue
             steps = [int(aim * span)] + ([span // 4, span // 2, span * 3 // 4, span - 1] if spread else [])
             # Past the lower boundary's own row (position 0), which would place nothing new.
@@ -401,11 +464,16 @@ class Listing:
         low_key: Key | None,
         low: dict[str, int],
         high: dict[str, int],
-        newest_first: bool,
-    ) -> list[tuple[Key, dict[str, int]]] | None:
-        """Each candidate row's key, and how many rows of every part sort before it (two rounds:
-        the rows, then the counts); ``None`` when a part dropped out or the rows went meanwhile."""
-        start = None if low_key is None else since(low_key, newest_first)
+        likeliest: tuple[str, int] | None,
+        ahead: int,
+        sizes: dict[str, int],
+    ) -> tuple[list[tuple[Key, dict[str, int]]], tuple[Key, dict[str, Page]] | None] | None:
+        """Each candidate row's key and how many rows of every part sort before it (two rounds: the
+        rows, then the counts); with the counts, *ahead* rows of every part from the *likeliest*
+        candidate on (the page, should it prove to be the boundary). From the start (no *low_key*)
+        the first round also tells each part's size, which *sizes* and *high* then hold.
+        ``None`` when a part dropped out or the rows went meanwhile."""
+        start = None if low_key is None else since(low_key, self.newest_first)
         fields = ("id", "timestamp")
         pages = await self.ask(
             [
@@ -415,6 +483,10 @@ class Listing:
         )
         if any(page is None for page in pages):
             return None
+        if low_key is None:
+            for (name, _), page in zip(candidates, pages, strict=True):
+                if page is not None:
+                    sizes[name] = high[name] = page.filter_count
         rows = [
             (name, position, page.items[0])
             for (name, position), page in zip(candidates, pages, strict=True)
@@ -422,34 +494,50 @@ class Listing:
         ]
         if not rows:
             return None
+        guessed_row = next((row for name, position, row in rows if (name, position) == likeliest), None)
         requests: list[tuple[str, Query]] = []
         asked: list[tuple[int, str]] = []
         for index, (owner, _, row) in enumerate(rows):
             for name in low:
                 if name != owner and high[name] > low[name]:
-                    condition = before(key_of(row), newest_first)
-                    requests.append((name, narrowed(self.parts[name], condition, limit=1, fields=("id",))))
+                    requests.append(self.count(name, before(key_of(row), self.newest_first)))
                     asked.append((index, name))
-        counts = await self.ask(requests)
-        if any(page is None for page in counts):
+        ahead_names = list(low) if guessed_row is not None else []
+        for name in ahead_names:
+            assert guessed_row is not None
+            requests.append(
+                (name, narrowed(self.parts[name], since(key_of(guessed_row), self.newest_first), limit=ahead))
+            )
+        answers = await self.ask(requests)
+        if any(page is None for page in answers):
             return None
+        counts, following = answers[: len(asked)], answers[len(asked) :]
         # A part with no rows between the boundaries has as many before the row as before them.
         placed = [{name: (position if name == owner else low[name]) for name in low} for owner, position, _ in rows]
         for (index, name), page in zip(asked, counts, strict=True):
             if page is not None:
                 placed[index][name] = page.filter_count
-        return [(key_of(row), row_counts) for (_, _, row), row_counts in zip(rows, placed, strict=True)]
+        guessed = None
+        if guessed_row is not None:
+            guessed = (
+                key_of(guessed_row),
+                {name: page for name, page in zip(ahead_names, following, strict=True) if page},
+            )
+        return [(key_of(row), row_counts) for (_, _, row), row_counts in zip(rows, placed, strict=True)], guessed
 
-    async def _tail(self, offset: int, limit: int, total: int, sizes: dict[str, int]) -> Merged:
-        """The last *total - offset* rows: each part's last rows, in reverse order, merged."""
-        self.cost.path = "tail"
-        wanted = total - offset
+    async def _tail(self, offset: int, limit: int, sizes: dict[str, int]) -> Merged | None:
+        """The last rows from *offset* on: each part's last rows, in reverse order, merged; ``None``
+        when the parts' sizes are not *sizes* (remembered ones, and the lists changed since)."""
+        wanted = sum(sizes.values()) - offset
         backwards = reversed_sort(self.query.sort)
         names = list(sizes)
         pages = await self.ask(
             [(name, narrowed(self.parts[name], None, limit=wanted, sort=backwards)) for name in names]
         )
         answered = {name: page for name, page in zip(names, pages, strict=True) if page is not None}
+        if len(answered) != len(names) or any(answered[name].filter_count != sizes[name] for name in names):
+            return None
+        self.cost.path = "tail"
         merged = list(heapq.merge(*(page.items for page in answered.values()), key=sort_key(backwards)))[:wanted]
         merged.reverse()
         return Merged(merged[:limit], {name: page.filter_count for name, page in answered.items()}, self.totals)
