@@ -773,6 +773,22 @@ def _purge_json(plan: PurgePlan, deleted: int | None) -> dict[str, Any]:
     }
 
 
+PURGE_RECOUNT = 5.0
+"""Seconds an interrupted purge waits for the server to say how many it deleted."""
+
+
+async def _purged_so_far(backend: InboxBackend, plan: PurgePlan, reported: int) -> str:
+    """What an interrupted purge deleted, as the server tells it (a chunk in flight may or may not
+    have gone); as far as the answers went when the server does not say in time."""
+    from app.purge import remaining
+
+    try:
+        left = await asyncio.wait_for(remaining(backend, plan), PURGE_RECOUNT)
+    except (InboxError, TimeoutError):
+        return f"{reported:,} of {plan.count:,} deleted, and perhaps a chunk more (the server could not be asked)"
+    return f"{plan.count - left:,} of {plan.count:,} deleted (the server holds {left:,} of them)"
+
+
 async def cmd_purge(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
     from app.purge import PurgeCriteria, plan_purge, run_purge
 
@@ -811,8 +827,7 @@ async def cmd_purge(backend: InboxBackend, args: argparse.Namespace, out: Output
         if bar is not None:
             bar.finish()
         out.note(
-            f"stopped after deleting {deleted:,} of {plan.count:,}; run the same command again to delete the rest "
-            "(it counts what is left afresh)."
+            f"stopped: {await _purged_so_far(backend, plan, deleted)}; run the same command again to delete the rest."
         )
         raise
     if bar is not None:

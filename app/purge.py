@@ -14,8 +14,9 @@ with the server), so:
 - nothing outside the criteria is deleted: each chunk is what matches them then, and never a row
   newer than the plan saw (``PurgePlan.last_id``), so what the plan stated is the most it deletes;
 - it can be interrupted at any moment (ctrl+c cancels it between or during requests): a chunk
-  is deleted by the server as a whole or not at all, and running the same purge again plans
-  afresh what is left — nothing is deleted twice, because what is gone is no longer listed;
+  is deleted by the server as a whole or not at all — but one in flight may be either, so what was
+  deleted is then asked of the server (``remaining``) — and running the same purge again plans
+  afresh what is left: nothing is deleted twice, because what is gone is no longer listed;
 - it stops at the first chunk the server does not fully delete, and says what was left.
 
 The cutoff of ``older_than`` is fixed when the plan is made, so a purge that runs for minutes
@@ -193,6 +194,12 @@ async def plan_purge(backend: InboxBackend, criteria: PurgeCriteria, *, now: dat
         newest.items[0].timestamp if newest.items else None,
         last_id=last_id,
     )
+
+
+async def remaining(backend: InboxBackend, plan: PurgePlan) -> int:
+    """How many of what *plan* matches the server still holds (after an interruption, the chunk in
+    flight may or may not have been deleted: only the server can tell)."""
+    return (await backend.list_notifications(plan.query(limit=1, fields=("id",)))).filter_count
 
 
 async def run_purge(

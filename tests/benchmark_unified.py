@@ -28,7 +28,8 @@ from app.models import MAX_PAGE, Page, Query
 from app.unified import UnifiedBackend
 from app.unified.paging import sort_key
 from tests.support.directus_server import RunningServer, ensure_installed, start_server
-from tests.unified.conftest import START, server_rows
+from tests.support.seeding import server_rows
+from tests.unified.conftest import START
 
 REPEAT = 5
 

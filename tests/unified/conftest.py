@@ -86,22 +86,3 @@ def second_directus(request: pytest.FixtureRequest) -> RunningServer:
     if not server.running:
         server.start()  # a test that failed halfway left it stopped
     return server
-
-
-def server_rows(server: RunningServer, recipient: str, rows: Sequence[Row], marker: str) -> None:
-    """Put *rows* for *recipient* straight into a real server's database (thousands in a moment;
-    the API takes 13 ms a row). Directus keeps a timestamp as milliseconds since the epoch, and
-    reads rows so written like its own (``tests/unified/test_servers.py`` checks that)."""
-    with sqlite3.connect(server.workdir / "directus.db", timeout=30) as conn:
-        conn.executemany(
-            "INSERT INTO directus_notifications (timestamp, status, recipient, subject) VALUES (?, ?, ?, ?)",
-            [
-                (None if when is None else int(when.timestamp() * 1000), status, recipient, f"{marker} {index}")
-                for index, (when, status) in enumerate(rows)
-            ],
-        )
-
-
-def remove_rows(server: RunningServer, marker: str) -> None:
-    with sqlite3.connect(server.workdir / "directus.db", timeout=30) as conn:
-        conn.execute("DELETE FROM directus_notifications WHERE subject LIKE ?", (f"{marker} %",))

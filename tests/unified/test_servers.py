@@ -25,9 +25,10 @@ from app.models import ARCHIVED, DEFAULT_SORT, INBOX, MAX_PAGE, OLDEST_FIRST, No
 from app.unified import UnifiedBackend, UnifiedLive
 from tests.support.directus_server import RunningServer
 from tests.support.fault_proxy import DirectAdmin
+from tests.support.seeding import remove_rows, server_rows
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import eventually
-from tests.unified.conftest import START, remove_rows, server_rows
+from tests.unified.conftest import START
 
 pytestmark = pytest.mark.server
 
