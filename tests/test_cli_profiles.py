@@ -153,3 +153,30 @@ def test_what_cannot_be_done_is_said_before_connecting(tmp_path: Path, run, argv
     code, out, err = run(*argv, "--config", str(config), *(["--profile", "work"] if argv[0] == "purge" else []))
     assert code == 2, (out, err)
     assert fragment in err and len(err.strip().splitlines()) == 1 and out == ""
+
+
+def test_the_tui_opens_the_unified_list_unless_one_server_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from app import cli
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'unified = ["work", "home"]\ndefault_profile = "work"\n'
+        '[profiles.work]\nurl = "http://127.0.0.1:9"\ntoken = "tok-1234567890"\n'
+        '[profiles.home]\nurl = "http://127.0.0.1:9"\ntoken = "tok-0987654321"\n'
+    )
+    config.chmod(0o600)
+
+    def chosen(*argv: str) -> list[str] | None:
+        profiles = cli._profile_set(cli.build_parser().parse_args([*argv, "--config", str(config)]))
+        return None if profiles is None else profiles.names
+
+    assert chosen() == ["work", "home"]
+    assert chosen("--profile", "work") is None
+    assert chosen("--embedded") is None
+    assert chosen("--profiles", "home") == ["home"]
+    # Scripts keep their one inbox unless they ask: the subcommands use unified only with --unified.
+    assert chosen("list") is None
+    assert chosen("list", "--unified") == ["work", "home"]
+    assert chosen("archive", "home:3") == ["home"]
+    monkeypatch.setenv("DIRECTUS_INBOX_PROFILE", "home")
+    assert chosen() is None
