@@ -98,7 +98,7 @@ def not_found(unified: UnifiedBackend, keys: Sequence[int]) -> NotFoundError:
 
 def _note_unreachable(unreachable: dict[str, str], out: Output) -> None:
     for reason in unreachable.values():
-        out.note(f"left out: {reason}")
+        out.note(f"left out: {clean_line(reason)}")
 
 
 async def cmd_list(unified: UnifiedBackend, args: argparse.Namespace, out: Output) -> int:
@@ -276,7 +276,7 @@ async def cmd_whoami(unified: UnifiedBackend, args: argparse.Namespace, out: Out
             )
     failed = [entry["error"] for entry in report.values() if "error" in entry]
     for reason in failed:
-        out.note(f"left out: {reason}")
+        out.note(f"left out: {clean_line(reason)}")
     return EXIT_FAILED if failed else EXIT_OK
 
 

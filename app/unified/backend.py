@@ -324,9 +324,13 @@ class UnifiedBackend(InboxBackend):
         return call
 
     async def list_notifications(self, query: Query) -> Page:
+        waiting = [name for name, member in self.members.items() if not self._available(member)]
+        if len(waiting) == len(self.members):
+            self.last_listing = ListingCost()
+            raise self._nobody_answered(waiting)  # every server failed a moment ago: say so, as then
         parts: dict[str, Query] = {}
         for name, member in self.members.items():
-            if self._available(member) and self._native_query(member, query) is not None:
+            if name not in waiting and self._native_query(member, query) is not None:
                 parts[name] = with_sort_fields(query)
         asked = set(parts)
         listing = Listing(query, parts, self._ask, self._memory, self.direct_rows)

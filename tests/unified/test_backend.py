@@ -191,3 +191,15 @@ async def test_unified_rows_sort_newest_first_across_servers(make_inbox: MakeInb
     assert moments == sorted(moments, reverse=True)  # type: ignore[type-var]
     assert [item.profile for item in page.items] == ["work", "staging", "work", "staging", "work"]  # type: ignore[attr-defined]
     assert moments[0] - moments[-1] == timedelta(minutes=4)  # type: ignore[operator]
+
+
+async def test_while_every_server_is_waited_for_a_listing_fails_at_once():
+    down = RestBackend(f"http://127.0.0.1:{free_port()}", StaticToken(TOKEN))
+    unified = UnifiedBackend({"work": down}, retry_delays=(30.0, 30.0))
+    try:
+        for requests in (1, 0):  # asked, then not asked again: the same error either way, not an empty page
+            with pytest.raises(NetworkError, match=r"^work: Cannot reach"):
+                await unified.list_notifications(Query.of_folder(INBOX))
+            assert unified.last_listing.requests == requests
+    finally:
+        await unified.aclose()
