@@ -135,7 +135,7 @@ async def test_the_plan_states_exactly_what_and_an_interrupted_purge_resumes(
         await backend.aclose()
 
 
-async def test_a_role_that_may_not_delete_is_refused_before_anything(directus: RunningServer, seeded: Seeded):
+async def test_a_role_that_may_not_delete_is_refused_before_anything(directus: RunningServer):
     backend = RestBackend(directus.url, StaticToken(directus.user.token))
     try:
         with pytest.raises(ForbiddenError, match="may not delete notifications, so it cannot purge"):
