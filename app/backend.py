@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
+from app.counts import DayCount, GroupCount, GroupField, LocalDays
 from app.errors import (
     AuthenticationError,
     BatchError,
@@ -107,6 +108,18 @@ class InboxBackend(abc.ABC):
         roles, is an ``InvalidInputError``.
         """
         raise InvalidInputError(f"This inbox has no roles, so there is no role '{role}' to write to.")
+
+    # --- counts ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def count_by(self, query: Query, field: GroupField, *, limit: int | None = None) -> list[GroupCount]:
+        """How many notifications matching *query* (filter, status, ``mine``, search; not its
+        paging or sort) have each value of *field*, biggest first (``app.counts.biggest_first``):
+        one grouped aggregate. *limit*: only the biggest that many (``None``: every value)."""
+
+    @abc.abstractmethod
+    async def count_per_day(self, query: Query, days: LocalDays) -> list[DayCount]:
+        """How many notifications matching *query* arrived on each of *days* (local calendar days,
+        oldest first, every day present): as few requests as the backend allows (``app.counts``)."""
 
     async def aclose(self) -> None:  # noqa: B027 - a backend with nothing to release need not override it
         """Release connections and files."""

@@ -3,7 +3,9 @@
 Usage::
 
     directus-inbox [CONNECTION]                       open the inbox (TUI)
-    directus-inbox list [--archived | --status S | --all] [--search S] [--limit N] [--offset N] [--json]
+    directus-inbox list [--archived | --status S | --all | --snoozed] [--search S] [--from USER]
+                        [--collection NAME] [--since WHEN] [--until WHEN] [--view NAME]
+                        [--limit N] [--offset N] [--json]
     directus-inbox show ID [--json]
     directus-inbox send (--to USER [USER ...] | --to-role ROLE) --subject S [--message M | --message-file F|-]
                         [--collection C --item I] [--yes] [--json]
@@ -13,6 +15,8 @@ Usage::
     directus-inbox whoami [--json]
     directus-inbox watch [--json]                     print new notifications as they arrive
     directus-inbox purge [--archived] [--older-than AGE] [--all-users] [--dry-run] [--yes] [--json]
+    directus-inbox snooze ID [ID ...] --until WHEN [--json]
+    directus-inbox unsnooze ID [ID ...] [--json]
 
 CONNECTION flags go before or after the subcommand: ``--url URL --token TOKEN --profile NAME
 --transport rest|graphql --config FILE --ca-bundle PATH --insecure-http --demo-size N --embedded``.
@@ -40,6 +44,14 @@ progress bar on a terminal, and can be interrupted and run again (``app.purge``)
 ``--archived``, ``--status S`` (exactly S) or ``--all`` choose otherwise. Text output passes every string
 from the server through ``app.sanitize``: no terminal control sequence gets through.
 
+The filters (``app.triage``) run on the server: ``--from USER`` (as in ``send``), ``--collection
+NAME``, ``--since WHEN`` and ``--until WHEN`` (``app.when``: an ISO date or date and time, or
+``30m``/``3h``/``2d``/``1w`` ago, or ``today``, ``yesterday``, ``this week``; a day as ``--until``
+includes that day). ``--view NAME`` takes a ``[views.NAME]`` of the config file; a flag given as
+well replaces the view's own. A snoozed notification (``snooze``, local to this machine:
+``app.local_state``) is left out of the inbox until its time; ``--snoozed`` lists what is waiting,
+soonest first.
+
 JSON output (``--json``) has the same shape for every backend, is ASCII-only (other characters as
 ``\\uXXXX``), and never contains a token or password. A notification is
 ``Notification.to_json()``: ``{"id": int, "timestamp": "…Z"|null, "status": str,
@@ -60,6 +72,10 @@ JSON output (``--json``) has the same shape for every backend, is ASCII-only (ot
   "all_users"}, "cutoff", "planned", "oldest", "newest", "deleted"}`` (``deleted`` is null with
   ``--dry-run``)
 - with several profiles: see ``app.cli_unified``
+- a notification in a ``list`` that is snoozed has ``"snoozed_until": "…Z"`` besides its fields
+- ``snooze``: ``{"snoozed": [id, ...], "until": "…Z"}``, plus ``"not_in_inbox": [id, ...]`` when
+  some were archived, deleted or not yours (exit code 1); ``unsnooze``: ``{"unsnoozed": [id, ...]}``,
+  plus ``"not_snoozed": [id, ...]`` when some were not
 
 Exit codes: 0 success; 1 the operation failed (server refused, not found, unreachable, ...);
 2 usage or configuration error (bad flags, config file, compose input, missing ``--yes``);
@@ -100,17 +116,24 @@ from app.errors import (
     ServerError,
     format_keys,
 )
+from app.local_state import StateFile, in_inbox
 from app.models import (
     ARCHIVED,
     INBOX,
+    MAX_PAGE,
     Folder,
+    Notification,
+    Page,
     Query,
     User,
     short_id,
 )
 from app.purge import PurgePlan
 from app.sanitize import clean, clean_line, safe_url
-from app.timefmt import local_time_and_age, relative_time_in_words
+from app.startup import Prefetch
+from app.timefmt import local_time, local_time_and_age, local_time_numeric, relative_time_in_words
+from app.triage import FilterError, Filters, ResolvedView, View, all_of
+from app.when import iso_utc, parse_snooze
 
 PROG = APP_NAME
 EXIT_OK = 0
@@ -308,6 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"at most N notifications (default {DEFAULT_LIMIT})",
     )
     sub.add_argument("--offset", type=_not_negative, default=0, metavar="N", help="skip the first N")
+    which.add_argument("--snoozed", action="store_true", help="the snoozed notifications, soonest back first")
+    sub.add_argument("--from", dest="sender", metavar="USER", help="only from USER: user id, e-mail address or name")
+    sub.add_argument("--collection", metavar="NAME", help="only about items of collection NAME")
+    sub.add_argument(
+        "--since", metavar="WHEN", help="only since WHEN: 2026-11-20, 2026-11-20T14:00, 30m, 3h, 2d, 1w, today…"
+    )
+    sub.add_argument("--until", metavar="WHEN", help="only before WHEN (a day: up to its end)")
+    sub.add_argument("--view", metavar="NAME", help="a saved view ([views.NAME] in the config file)")
     json_flag(sub)
 
     sub = command("show", "Show one notification.")
@@ -364,6 +395,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--all-users", action="store_true", help="every user's (that you may read), not only yours")
     sub.add_argument("--dry-run", action="store_true", help="say what would be deleted, and delete nothing")
     sub.add_argument("--yes", "-y", action="store_true", help="do not ask; needed when stdin is not a terminal")
+    sub = command("snooze", "Hide notifications from the inbox until a time (kept on this machine).")
+    sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
+    sub.add_argument(
+        "--until",
+        required=True,
+        metavar="WHEN",
+        help="'in an hour', 'this evening', 'tomorrow morning', 'next week', 2h, 'tomorrow 14:00', an ISO date or time",
+    )
+    json_flag(sub)
+
+    sub = command("unsnooze", "Bring snoozed notifications back to the inbox now.")
+    sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
     json_flag(sub)
     return parser
 
@@ -475,40 +518,110 @@ def person(ref: Any, users: dict[str, User], *, label: bool = False) -> str:
 
 
 async def cmd_list(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
-    if args.status is not None or args.all:
-        query = Query(mine=True, status=args.status, search=args.search or None, limit=args.limit, offset=args.offset)
+    view = await cast(View, args.view).resolve(backend)
+    now = datetime.now(UTC)
+    waiting = (await state_file(backend)).load().waiting(now)
+    if args.snoozed:
+        page = await snoozed_page(backend, view, waiting, now=now, limit=args.limit, offset=args.offset)
     else:
-        folder: Folder = ARCHIVED if args.archived else INBOX
-        query = Query.of_folder(folder, search=args.search, limit=args.limit, offset=args.offset)
-    page = await backend.list_notifications(query)
+        page = await backend.list_notifications(list_query(view, args, waiting, now))
     if args.json:
         out.json(
             {
                 "backend": backend_json(backend),
                 "total_count": page.total_count,
                 "filter_count": page.filter_count,
-                "items": [item.to_json() for item in page.items],
+                "items": [listed_json(item, waiting) for item in page.items],
             }
         )
         return EXIT_OK
     users = await user_names(backend, (item.sender for item in page.items))
     width = shutil.get_terminal_size((10_000, 24)).columns if _stdout_is_tty() else None
-    now = datetime.now(UTC)
     id_width = max([len(str(item.id)) for item in page.items] + [2])
     for item in page.items:
         sender = _fit(person(item.sender, users), SENDER_WIDTH)
         subject = clean_line(item.subject) or "(no subject)"
+        until = waiting.get(item.id)
+        snoozed = f"until {local_time_numeric(until)}  " if until is not None else ""
         line = (
             f"{item.id:>{id_width}}  {status_mark(item.status):<8}  {relative_time_in_words(item.timestamp, now):<10}  "
-            f"{sender:<{SENDER_WIDTH}}  {subject}"
+            f"{sender:<{SENDER_WIDTH}}  {snoozed}{subject}"
         )
         out.line(_fit(line, width) if width else line)
     shown = len(page.items)
+    what = " snoozed" if args.snoozed else ""
     if args.offset and shown:
-        out.line(f"{args.offset + 1}-{args.offset + shown} of {page.filter_count}")
+        out.line(f"{args.offset + 1}-{args.offset + shown} of {page.filter_count}{what}")
     else:
-        out.line(f"{shown} of {page.filter_count}")
+        out.line(f"{shown} of {page.filter_count}{what}")
     return EXIT_OK
+
+
+def list_view(args: argparse.Namespace, settings: Settings) -> View:
+    """The view ``list`` shows: ``--view NAME`` from the config, its fields replaced by the flags given."""
+    base = View("list")
+    if args.view is not None:
+        saved = settings.views.get(args.view)
+        if saved is None:
+            known = ", ".join(sorted(settings.views)) or "none"
+            raise UsageError(
+                f"There is no view '{clean_line(args.view)}' in {settings.config_path} (views: {clean_line(known)}). "
+                f"Add [views.{clean_line(args.view)}] to the file, or choose another"
+            )
+        base = saved.view(args.view)
+    given = Filters.parse(sender=args.sender, collection=args.collection, since=args.since, until=args.until)
+    chosen = base.filters
+    filters = Filters(
+        sender=given.sender or chosen.sender,
+        collection=given.collection or chosen.collection,
+        since=given.since or chosen.since,
+        until=given.until or chosen.until,
+    )
+    return View(base.name, args.search if args.search is not None else base.search, filters)
+
+
+def list_query(view: ResolvedView, args: argparse.Namespace, waiting: dict[int, datetime], now: datetime) -> Query:
+    """The inbox (less what is snoozed), the archive, one status or all, as ``list``'s flags say."""
+    if args.status is not None or args.all:
+        query = view.query(None, now=now, limit=args.limit, offset=args.offset)
+        return query.model_copy(update={"status": args.status})
+    folder: Folder = ARCHIVED if args.archived else INBOX
+    exclude = waiting if folder == INBOX else ()
+    return view.query(folder, exclude=exclude, now=now, limit=args.limit, offset=args.offset)
+
+
+async def snoozed_page(
+    backend: InboxBackend, view: ResolvedView, waiting: dict[int, datetime], *, now: datetime, limit: int, offset: int
+) -> Page:
+    """The waiting snoozes still in the inbox that the view shows, soonest back first."""
+    keys = list(waiting)
+    found: list[Notification] = []
+    total: int | None = None
+    for start in range(0, len(keys), MAX_PAGE):
+        chunk = keys[start : start + MAX_PAGE]
+        query = view.query(INBOX, now=now, limit=len(chunk))
+        query = query.model_copy(update={"filter": all_of([query.filter, {"id": {"_in": chunk}}])})
+        page = await backend.list_notifications(query)
+        found.extend(page.items)
+        total = page.total_count
+    if total is None:  # nothing snoozed: the total all the same, as every list tells it
+        total = (await backend.list_notifications(Query(limit=1, fields=("id",)))).total_count
+    found.sort(key=lambda item: (waiting[item.id], item.id))
+    return Page(
+        items=found[offset : offset + limit], total_count=total, filter_count=len(found), offset=offset, limit=limit
+    )
+
+
+def listed_json(item: Notification, waiting: dict[int, datetime]) -> dict[str, Any]:
+    data = item.to_json()
+    if item.id in waiting:
+        data["snoozed_until"] = iso_utc(waiting[item.id])
+    return data
+
+
+async def state_file(backend: InboxBackend) -> StateFile:
+    """The local state (snoozes) of the current user on *backend*."""
+    return StateFile.for_account(backend.info.location, (await backend.me()).id)
 
 
 async def cmd_show(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
@@ -532,6 +645,13 @@ async def cmd_show(backend: InboxBackend, args: argparse.Namespace, out: Output)
         out.line()
         out.line(clean(to_plain_text(item.message), multiline=True).rstrip("\n"))
     return EXIT_OK
+
+
+def _snooze_until(text: str) -> datetime:
+    try:
+        return parse_snooze(text)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _read_message(args: argparse.Namespace) -> str | None:
@@ -845,6 +965,52 @@ async def cmd_purge(backend: InboxBackend, args: argparse.Namespace, out: Output
     return EXIT_OK
 
 
+async def cmd_snooze(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    ids = list(dict.fromkeys(args.ids))
+    until: datetime = args.until_moment
+    present = await in_inbox(backend, ids)
+    snoozed = [key for key in ids if key in present]
+    missing = [key for key in ids if key not in present]
+    if snoozed:
+        (await state_file(backend)).snooze(snoozed, until)
+    if args.json:
+        result: dict[str, Any] = {"snoozed": snoozed, "until": iso_utc(until)}
+        if missing:
+            result["not_in_inbox"] = missing
+        out.json(result)
+    elif snoozed:
+        out.line(f"Snoozed {bulk.plural(len(snoozed))} until {local_time(until)} ({format_keys(snoozed)}).")
+    if missing:
+        noun = "Notification" if len(missing) == 1 else "Notifications"
+        raise NotFoundError(
+            f"{noun} {format_keys(missing)} not in your inbox: archived, deleted, or not yours to see.",
+            code="FORBIDDEN",
+            status=403,
+        )
+    return EXIT_OK
+
+
+async def cmd_unsnooze(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    ids = list(dict.fromkeys(args.ids))
+    state = await state_file(backend)
+    before = state.load().snoozes
+    state.unsnooze(ids)
+    back = [key for key in ids if key in before]
+    not_snoozed = [key for key in ids if key not in before]
+    if args.json:
+        result: dict[str, Any] = {"unsnoozed": back}
+        if not_snoozed:
+            result["not_snoozed"] = not_snoozed
+        out.json(result)
+        return EXIT_OK
+    if back:
+        out.line(f"Back in the inbox: {bulk.plural(len(back))} ({format_keys(back)}).")
+    if not_snoozed:
+        verb = "was" if len(not_snoozed) == 1 else "were"
+        out.line(f"{format_keys(not_snoozed)} {verb} not snoozed.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "watch": cmd_watch,
     "list": cmd_list,
@@ -855,6 +1021,8 @@ COMMANDS = {
     "delete": cmd_delete,
     "whoami": cmd_whoami,
     "purge": cmd_purge,
+    "snooze": cmd_snooze,
+    "unsnooze": cmd_unsnooze,
 }
 
 
@@ -897,9 +1065,14 @@ def _open_tui(settings: Settings, out: Output) -> int:
     backend = open_backend(settings, password_prompt=_password_prompt(out))
     if settings.is_embedded:
         out.note(f"using the embedded inbox at {backend.info.location} ({settings.embedded_reason})")
+    prefetch = None
+    if settings.is_embedded or settings.token is not None:
+        # The first page is asked for while Textual is imported (a password login would make a
+        # second session, so then the view asks once it is up).
+        prefetch = Prefetch(lambda: open_backend(settings)).start()
     from app.ui.app import InboxApp  # Textual is imported only to open the TUI
 
-    app = InboxApp(backend, settings)
+    app = InboxApp(backend, settings, prefetch=prefetch)
 
     async def run_app() -> None:
         # What App.run() does, plus closing the backend on the loop its connections belong to.
@@ -914,9 +1087,8 @@ def _open_tui(settings: Settings, out: Output) -> int:
 
 
 def _references(args: argparse.Namespace) -> list[Reference]:
-    if hasattr(args, "ids"):
-        return list(args.ids)
-    return [args.id] if isinstance(getattr(args, "id", None), Reference) else []
+    given = list(getattr(args, "ids", None) or [getattr(args, "id", None)])
+    return [ref for ref in given if isinstance(ref, Reference)]  # snooze's ids are this server's own
 
 
 def _names_a_server(args: argparse.Namespace) -> bool:
@@ -1004,7 +1176,7 @@ def _run(argv: Sequence[str] | None, out: Output) -> int:
         if profiles is not None:
             return _run_profiles(profiles, args, out)
         if hasattr(args, "ids"):
-            args.ids = [ref.id for ref in args.ids]
+            args.ids = [ref.id if isinstance(ref, Reference) else ref for ref in args.ids]
         elif isinstance(getattr(args, "id", None), Reference):
             args.id = args.id.id
         settings = load_settings(
@@ -1025,11 +1197,15 @@ def _run(argv: Sequence[str] | None, out: Output) -> int:
             return _open_tui(settings, out)
         if args.command == "send":
             args.message_text = _read_message(args)
+        if args.command == "list":
+            args.view = list_view(args, settings)
+        if args.command == "snooze":
+            args.until_moment = _snooze_until(args.until)
         backend = open_backend(settings, password_prompt=_password_prompt(out))
         if settings.is_embedded:
             out.note(f"using the embedded inbox at {backend.info.location} ({settings.embedded_reason})")
         return asyncio.run(run_command(backend, args, out))
-    except (ConfigError, ComposeError) as error:
+    except (ConfigError, ComposeError, FilterError) as error:
         out.error(str(error))
         return EXIT_USAGE
     except UsageError as error:

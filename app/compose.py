@@ -80,6 +80,13 @@ async def _search(backend: InboxBackend, name: str) -> list[User]:
     ]
 
 
+async def matching_users(backend: InboxBackend, name: str) -> list[User]:
+    """The users the text *name* (an e-mail, a name or an id) may stand for, as ``resolve_recipients``
+    judges it: the exact matches (e-mail, full name, id) if any, else every candidate of the search."""
+    candidates = await _search(backend, name)
+    return [user for user in candidates if _exact(user, name)] or candidates
+
+
 async def resolve_recipients(backend: InboxBackend, names: Iterable[str | User]) -> list[User]:
     """The users *names* stand for, in order and without repeats.
 
@@ -216,6 +223,7 @@ class Delivery:
                 text += " (The answer was lost; the server, searched, holds it.)"
             return text
         cause = self.error.message if self.error is not None else "no answer"
+        cause = cause.rstrip() if cause.rstrip().endswith((".", "!", "?")) else f"{cause.rstrip()}."
         if self.state == NOT_SENT:
             return f"Not sent: {cause}"
         if not self.searched:

@@ -45,10 +45,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from app import APP_NAME
+from app.sanitize import clean_line
 from app.secrecy import token_problem
+from app.triage import Filters, View
+from app.when import WHEN_HELP, TimeBound
 
 CONFIG_ENV = "DIRECTUS_INBOX_CONFIG"
 DEFAULT_TIMEOUT = 15.0
@@ -92,6 +96,61 @@ class Alerts(BaseModel):
     """A desktop notification through the terminal (OSC 9 and OSC 777; they pass through SSH)."""
 
 
+MAX_VIEW_NAME = 40
+"""A view's name is a tab's label."""
+
+
+class ViewSettings(BaseModel):
+    """One ``[views.NAME]`` table: a saved view (``app.triage.View``), its times kept as written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    search: str | None = None
+    sender: str | None = Field(default=None, alias="from")
+    """``from = "maya@example.com"``: a user id, an e-mail address or a name."""
+    collection: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _when(cls, value: str | None) -> str | None:
+        if value is not None:
+            TimeBound.parse(value)  # the ValueError says what a time may be (without the value)
+        return value
+
+    def view(self, name: str) -> View:
+        filters = Filters.parse(sender=self.sender, collection=self.collection, since=self.since, until=self.until)
+        return View(name, self.search or None, filters)
+
+    @classmethod
+    def of(cls, view: View) -> ViewSettings:
+        """The table that saves *view*: its fields that are set."""
+        chosen = view.filters
+        return cls.model_validate(
+            {
+                "search": view.search or None,
+                "from": chosen.sender,
+                "collection": chosen.collection,
+                "since": None if chosen.since is None else str(chosen.since),
+                "until": None if chosen.until is None else str(chosen.until),
+            }
+        )
+
+
+VIEW_KEYS = tuple(info.alias or name for name, info in ViewSettings.model_fields.items())
+"""The keys of a ``[views.NAME]`` table, as written in the file."""
+
+
+def check_view_name(name: str) -> str:
+    """*name* as a view's name, or ``ValueError`` saying what a name may be."""
+    if not name.strip() or clean_line(name) != name or len(name) > MAX_VIEW_NAME:
+        raise ValueError(
+            f"a view's name is 1 to {MAX_VIEW_NAME} characters without control characters, and not only spaces"
+        )
+    return name
+
+
 class ConfigFile(BaseModel):
     """The whole config file."""
 
@@ -105,6 +164,14 @@ class ConfigFile(BaseModel):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     unified: list[str] | None = None
     """Profiles whose inboxes the app shows as one list (``load_profile_set``)."""
+    views: dict[str, ViewSettings] = Field(default_factory=dict)
+
+    @field_validator("views")
+    @classmethod
+    def _view_names(cls, views: dict[str, ViewSettings]) -> dict[str, ViewSettings]:
+        for name in views:
+            check_view_name(name)
+        return views
 
 
 class Settings(BaseModel):
@@ -127,6 +194,8 @@ class Settings(BaseModel):
     poll_interval: float = DEFAULT_POLL_INTERVAL
     """Seconds between checks with a server that has no WebSockets (and reconciliations with one)."""
     alerts: Alerts = Field(default_factory=Alerts)
+    views: dict[str, ViewSettings] = Field(default_factory=dict)
+    """The saved views of the config file, in its order (``saved_views`` reads them as ``View``)."""
     profile: str | None = None
     demo_size: int | None = None
     config_path: Path | None = None
@@ -138,6 +207,10 @@ class Settings(BaseModel):
     @property
     def is_embedded(self) -> bool:
         return self.url is None
+
+    def saved_views(self) -> list[View]:
+        """The ``[views.NAME]`` tables, in the file's order."""
+        return [settings.view(name) for name, settings in self.views.items()]
 
     def secrets(self) -> list[str]:
         """The secret values, so that output can be checked (or scrubbed) for them."""
@@ -236,6 +309,8 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
     line: int | None = None
     table = "the top level"
     key = loc[-1] if loc else ""
+    if loc[:1] == ["views"]:
+        return _explain_view(problem, loc, path, text)
     if loc[:1] == ["profiles"] and len(loc) >= 2:
         header = _line_of_table(text, "profiles", loc[1])
         table = f"[profiles.{loc[1]}]"
@@ -249,7 +324,8 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
     where = _where(path, line)
     if kind == "extra_forbidden":
         known = {"[profiles": ", ".join(Profile.model_fields), "[alerts]": "bell, desktop"}.get(
-            table.split(".")[0], "default_profile, theme, poll_interval, unified, [keymap], [alerts], [profiles.NAME]"
+            table.split(".")[0],
+            "default_profile, theme, poll_interval, unified, [keymap], [alerts], [profiles.NAME], [views.NAME]",
         )
         return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {known}."
     if loc[-1:] == ["transport"]:
@@ -267,6 +343,25 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
     if loc[:1] == ["profiles"] and len(loc) == 2:
         return f"{where}: profiles.{loc[1]} must be a table. Write it as [profiles.{loc[1]}]."
     return f"{where}: '{'.'.join(loc)}' is not valid ({problem['msg'].lower()}). Fix it in {table}."
+
+
+def _explain_view(problem: ErrorDetails, loc: list[str], path: Path, text: str) -> str:
+    """One line for a problem in a ``[views.NAME]`` table (no value from the file in it)."""
+    if len(loc) == 1:  # the names (``ConfigFile._view_names``)
+        return f"{path}: {problem['msg'].removeprefix('Value error, ')}. Rename the view."
+    name = loc[1]
+    header = _line_of_table(text, "views", name)
+    table = f"[views.{name}]"
+    if len(loc) == 2:
+        line = header or _line_of_key(text, name, _line_of_table(text, "views"))
+        return f"{_where(path, line)}: views.{name} must be a table. Write it as {table}."
+    key = loc[2]  # as written in the file: "from", not the field's name
+    where = _where(path, _line_of_key(text, key, header) if header else None)
+    if problem["type"] == "extra_forbidden":
+        return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {', '.join(VIEW_KEYS)}."
+    if key in ("since", "until") and problem["type"] == "value_error":
+        return f"{where}: {key} in {table} is not a time. Give {WHEN_HELP}."
+    return f"{where}: {key} in {table} must be text in quotes. Fix it in {table}."
 
 
 # --- resolution ----------------------------------------------------------------------------------
@@ -379,6 +474,7 @@ def load_settings(
         "keymap": dict(file.keymap),
         "poll_interval": file.poll_interval,
         "alerts": file.alerts,
+        "views": dict(file.views),
         "config_path": path,
         "warnings": warnings,
     }

@@ -141,6 +141,22 @@ def bench_embedded(table: Table, args: argparse.Namespace, home: Path) -> None:
         app.append(runs.time_to(lambda: runs.spawn_app(home, *demo), runs.first_page(None)))
     table.ratio(f"start to the first page, embedded {args.size:,}", median(app), median(bare), "bare start", 1.3)
 
+    floors = bench_bare(args, home)
+    with runs.spawn_app(home, *demo) as terminal:
+        terminal.wait_for(runs.first_page(None), "the embedded inbox", timeout=120)
+        runs.rest_a_moment(terminal)
+        for key, start, step in (("j", 1, +1), ("k", 1 + args.presses, -1)):
+            samples = runs.held(terminal, key, args.presses, runs.moved(start, step))
+            runs.rest_a_moment(terminal)
+            for share in (0.5, 0.95):
+                table.ratio(
+                    f"held {key} (embedded), key to screen, p{share * 100:.0f}",
+                    percentile(samples, share),
+                    percentile(floors[key], share),
+                    f"bare p{share * 100:.0f}",
+                    1.5 if share == 0.95 else None,
+                )
+
 
 # --- the real server --------------------------------------------------------------------------------------
 

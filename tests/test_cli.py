@@ -25,6 +25,7 @@ from app.cli import main
 from app.config import Settings
 from app.errors import BatchError, ForbiddenError, NetworkError
 from app.models import ARCHIVED, INBOX
+from app.startup import Prefetch
 
 NOTIFICATION_KEYS = {"id", "timestamp", "status", "recipient", "sender", "subject", "message", "collection", "item"}
 LIST_KEYS = {"backend", "total_count", "filter_count", "items"}
@@ -115,14 +116,15 @@ def test_tui_needs_a_terminal(run) -> None:
 
 
 def test_no_subcommand_opens_the_tui(run, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The TUI is imported lazily and gets the backend and settings (a stand-in app here)."""
+    """The TUI is imported lazily and gets the backend, the settings and the first page asked for
+    while it was imported (a stand-in app here)."""
     import types
 
     opened: list[FakeApp] = []
 
     class FakeApp:
-        def __init__(self, backend: InboxBackend, settings: Settings) -> None:
-            self.backend, self.settings = backend, settings
+        def __init__(self, backend: InboxBackend, settings: Settings, *, prefetch: Prefetch | None) -> None:
+            self.backend, self.settings, self.prefetch = backend, settings, prefetch
             self.ran = False
             self.return_code = 0
             opened.append(self)
@@ -138,6 +140,9 @@ def test_no_subcommand_opens_the_tui(run, monkeypatch: pytest.MonkeyPatch) -> No
     (app,) = opened
     assert app.ran and app.backend.info.kind == "embedded"
     assert app.settings.demo_size == 20
+    assert app.prefetch is not None
+    page = asyncio.run(app.prefetch.page())
+    assert page is not None and page.filter_count > 0, "the first page of the inbox, from the prefetch"
     assert "embedded-inbox-20" in result.err
 
 

@@ -8,10 +8,13 @@ without an id, a count that is not a number, a GraphQL result missing) becomes o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from app.counts import GroupCount, biggest_first, hour_of
 from app.errors import unexpected_answer
 from app.models import Notification
 
@@ -106,3 +109,50 @@ def graphql_rows(data: dict[str, Any], name: str, what: str) -> list[Row]:
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise unexpected_answer(what)
     return rows
+
+
+class GroupedCount(BaseModel):
+    """One row of a grouped count: REST puts the group's values beside ``count``
+    (``{"sender": "…", "count": {"id": 5}}``), GraphQL under ``group``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    count: CountOfIds
+    group: dict[str, Any] | None = None
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.group if self.group is not None else dict(self.model_extra or {})
+
+
+def group_counts(rows: Iterable[GroupedCount], field: str, what: str) -> list[GroupCount]:
+    """The counts per value of *field*, biggest first; a value must be text (or a number, as text) or null."""
+    groups: list[GroupCount] = []
+    for row in rows:
+        if field not in row.values:
+            raise unexpected_answer(what)
+        value = row.values[field]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            raise unexpected_answer(what)
+        groups.append(GroupCount(None if value is None else str(value), row.count.id))
+    return biggest_first(groups)
+
+
+def hour_counts(rows: Iterable[GroupedCount], what: str) -> dict[datetime, int]:
+    """The counts per UTC hour of an aggregate grouped by ``app.counts.HOUR_GROUPS``."""
+    hours: dict[datetime, int] = {}
+    for row in rows:
+        try:
+            hour = hour_of(row.values)
+        except (ValueError, TypeError, OverflowError):
+            raise unexpected_answer(what) from None
+        if hour is not None:
+            hours[hour] = hours.get(hour, 0) + row.count.id
+    return hours
+
+
+def total_of(rows: list[GroupedCount], what: str) -> int:
+    """The count of an aggregate that is not grouped: one row."""
+    if len(rows) != 1:
+        raise unexpected_answer(what)
+    return rows[0].count.id

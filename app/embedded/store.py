@@ -13,6 +13,7 @@ unknown id changes nothing. See ``filters`` for how queries are answered.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sqlite3
 import threading
@@ -23,6 +24,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from app.backend import InboxBackend
+from app.counts import GROUP_FIELDS, DayCount, GroupCount, GroupField, LocalDays, biggest_first
 from app.embedded import seed as demo
 from app.embedded.filters import (
     FilterContext,
@@ -189,16 +191,20 @@ class EmbeddedBackend(InboxBackend):
     async def list_notifications(self, query: Query) -> Page:
         return await self._call(self._list, query)
 
-    def _list(self, conn: sqlite3.Connection, query: Query) -> Page:
-        selection = select_fields(query.fields)
+    def _condition(self, conn: sqlite3.Connection, query: Query) -> tuple[str, list[Any]]:
+        """*query*'s filter and search as a WHERE clause on ``notifications AS n``, and its parameters."""
         where = compile_filter(query.combined_filter(), self._context(conn))
-        order = compile_sort(query.sort)
         clauses, params = [where.sql], list(where.params)
         search = compile_search(query.search)
         if search is not None:
             clauses.append(search.sql)
             params.extend(search.params)
-        condition = " AND ".join(clauses)
+        return " AND ".join(clauses), params
+
+    def _list(self, conn: sqlite3.Connection, query: Query) -> Page:
+        selection = select_fields(query.fields)
+        condition, params = self._condition(conn, query)
+        order = compile_sort(query.sort)
         offset = query.effective_offset
         with _transaction(conn):
             rows = conn.execute(
@@ -211,6 +217,39 @@ class EmbeddedBackend(InboxBackend):
             total_count = conn.execute("SELECT COUNT(*) FROM notifications").fetchone()[0]
             items = self._to_notifications(rows, selection)
         return Page(items=items, total_count=total_count, filter_count=filter_count, offset=offset, limit=query.limit)
+
+    # --- counting --------------------------------------------------------------------------------
+    async def count_by(self, query: Query, field: GroupField, *, limit: int | None = None) -> list[GroupCount]:
+        if field not in GROUP_FIELDS:
+            raise InvalidInputError(f"Cannot count by {field!r}: choose one of {', '.join(GROUP_FIELDS)}.")
+        return await self._call(self._count_by, query, field, -1 if limit is None else limit)
+
+    def _count_by(self, conn: sqlite3.Connection, query: Query, field: GroupField, limit: int) -> list[GroupCount]:
+        condition, params = self._condition(conn, query)
+        rows = conn.execute(
+            f"SELECT n.{field}, COUNT(*) FROM notifications AS n WHERE {condition} GROUP BY n.{field}"
+            f" ORDER BY COUNT(*) DESC, n.{field} IS NULL, n.{field} LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return biggest_first(GroupCount(value, count) for value, count in rows)
+
+    async def count_per_day(self, query: Query, days: LocalDays) -> list[DayCount]:
+        return await self._call(self._count_per_day, query, days)
+
+    def _count_per_day(self, conn: sqlite3.Connection, query: Query, days: LocalDays) -> list[DayCount]:
+        # The local days' bounds are worked out here, so SQLite counts the user's days exactly (in any
+        # zone) in one statement; stored timestamps compare as text (``format_timestamp``).
+        condition, params = self._condition(conn, query)
+        bounds = [format_timestamp(bound) for bound in days.bounds()]
+        spans = json.dumps(list(itertools.pairwise(bounds)))
+        rows = conn.execute(
+            "SELECT day.key, COUNT(*) FROM json_each(?) AS day JOIN notifications AS n"
+            " ON n.timestamp >= json_extract(day.value, '$[0]') AND n.timestamp < json_extract(day.value, '$[1]')"
+            f" WHERE {condition} GROUP BY day.key",
+            [spans, *params],
+        ).fetchall()
+        counts = dict(rows)
+        return [DayCount(day, counts.get(index, 0)) for index, day in enumerate(days.dates)]
 
     @staticmethod
     def _to_notifications(rows: Iterable[sqlite3.Row], selection: frozenset[str] | None = None) -> list[Notification]:

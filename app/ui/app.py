@@ -17,6 +17,7 @@ from textual.screen import Screen
 from app.backend import InboxBackend
 from app.config import Settings
 from app.sanitize import clean_line
+from app.startup import Prefetch
 from app.ui import keys
 from app.ui.commands import KeyCommands, KeyedScreen
 from app.ui.keys import KeySection
@@ -55,6 +56,7 @@ class InboxApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         tz: tzinfo | None = None,
         live: bool = True,
+        prefetch: Prefetch | None = None,
     ) -> None:
         """``clock`` and ``tz`` fix "now" and the zone times are shown in (snapshot tests);
         ``live=False`` leaves the server unwatched: the lists change only on a refresh (tests)."""
@@ -64,13 +66,15 @@ class InboxApp(App[None]):
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.tz = tz
-        self.main = MainScreen(backend, embedded_reason=self.settings.embedded_reason)
+        self.main = MainScreen(backend, embedded_reason=self.settings.embedded_reason, prefetch=prefetch)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
 
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
+        for warning in self.settings.warnings:  # e.g. a config file holding a token that others can read
+            self.notify(warning, title="Warning", severity="warning", markup=False, timeout=20)
         if self.settings.theme:
             if self.settings.theme in self.available_themes:
                 self.theme = self.settings.theme

@@ -1,8 +1,11 @@
 """Archive, move back to the inbox, delete, and undo — for one row, a selection, or all matching.
 
-The rows leave the list at once (optimistically); the change runs in a worker, chunked with a
-progress bar when it is large, and reports a ``BulkReport`` (``app.ui.messages``) that the main
-view hands back to ``BulkActions.handle``. A refused change puts the rows back where they were.
+The rows leave the list at once (optimistically); the change runs in a worker through
+``app.bulk``, which asks the server what it holds whenever an outcome is unknown, and reports a
+``BulkReport`` (``app.ui.messages``) that the main view hands back to ``BulkActions.handle``.
+What the user is then told is what the server holds, key by key: rows it did not change come
+back (the cursor on the one the action was about), rows gone elsewhere leave the list and the
+selection, and ``u`` undoes exactly what changed — also after an undo the server did not finish.
 """
 
 from __future__ import annotations
@@ -13,20 +16,13 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 
+from app import bulk
 from app.backend import BATCH_CHUNK
+from app.bulk import Deletion, StatusChange
 from app.errors import as_inbox_error
-from app.models import ARCHIVED, INBOX, Folder, NotificationChanges
+from app.models import ARCHIVED, INBOX, Folder
 from app.sanitize import clean_line
-from app.ui.messages import (
-    ArchiveDone,
-    ArchiveFailed,
-    BulkProgress,
-    BulkReport,
-    DeleteDone,
-    DeleteFailed,
-    UndoDone,
-    UndoFailed,
-)
+from app.ui.messages import BulkFailed, BulkProgress, BulkReport, Deleted, StatusChanged, Undone
 from app.ui.page_cache import Removal
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.widgets.status_line import StatusLine
@@ -41,21 +37,18 @@ def plural(count: int, noun: str = "notification", nouns: str | None = None) -> 
 
 
 @dataclass(frozen=True)
-class StatusMove:
-    """An archive or a move back to the inbox, remembered so that ``u`` can undo it."""
-
-    previous: dict[int, str]
-    """Each notification's status before the move."""
-    new_status: Folder
-
-
-@dataclass(frozen=True)
 class Targets:
-    """What an action applies to: ``keys`` (``None``: every notification matching the list)."""
+    """What an action applies to: ``keys`` (``None``: every notification matching the list), and
+    the notification under the cursor when the action is about that one alone."""
 
     notification_list: NotificationList
     keys: list[int] | None
     count: int
+    about: int | None
+
+
+def other(tab: Folder) -> Folder:
+    return ARCHIVED if tab == INBOX else INBOX
 
 
 class BulkActions:
@@ -63,7 +56,8 @@ class BulkActions:
 
     def __init__(self, view: MainScreen) -> None:
         self.view = view
-        self.last_move: StatusMove | None = None
+        self.last_move: StatusChange | None = None
+        """What ``u`` undoes: the last change of status, as far as the server holds it."""
         self.busy: str | None = None
         """What an operation in flight is doing ("Archiving 1,000 notifications…")."""
 
@@ -75,7 +69,20 @@ class BulkActions:
         if not count:
             self.view.notify(f"Nothing to {verb}.", severity="warning")
             return None
-        return Targets(notification_list, keys, count)
+        current = notification_list.current
+        about = current.id if current is not None and keys == [current.id] and not notification_list.selected else None
+        return Targets(notification_list, keys, count, about)
+
+    def _take_out(self, chosen: Targets, moved_to: Folder | None) -> tuple[Removal, dict[Folder, int | None]]:
+        """The rows leave at once, and the counts follow; what they were, to tell the truth later."""
+        counts = dict(self.view.counts)
+        removal = chosen.notification_list.take_out(chosen.keys)
+        source = chosen.notification_list.tab
+        shown = {source: max(0, (counts[source] or 0) - chosen.count)}
+        if moved_to is not None:
+            shown[moved_to] = (counts[moved_to] or 0) + chosen.count
+        self.view.show_counts(shown)
+        return removal, counts
 
     def move(self, new_status: Folder) -> None:
         """Archive (``new_status`` archived) or move back to the inbox what the user chose."""
@@ -88,35 +95,35 @@ class BulkActions:
             return
         notification_list = chosen.notification_list
         loaded_status = {item.id: item.status for item in notification_list.cache.loaded()}
-        previous = (
+        before = (
             None if chosen.keys is None else {key: loaded_status.get(key, notification_list.tab) for key in chosen.keys}
         )
-        removal = notification_list.take_out(chosen.keys)
-        source = notification_list.tab
-        counts = self.view.counts
-        self.view.show_counts(
-            {
-                source: max(0, (counts[source] or 0) - chosen.count),
-                new_status: (counts[new_status] or 0) + chosen.count,
-            }
-        )
+        removal, counts = self._take_out(chosen, new_status)
         verb = "Archiving" if new_status == ARCHIVED else "Moving to the inbox"
         self._begin_busy(f"{verb} {plural(chosen.count)}…", chosen.count)
-        self.view.run_worker(self._move(source, previous, removal, new_status), group="bulk")
+        work = self._move(notification_list.tab, before, removal, new_status, counts, chosen.about)
+        self.view.run_worker(work, group="bulk")
 
-    async def _move(self, tab: Folder, previous: dict[int, str] | None, removal: Removal, new_status: Folder) -> None:
-        verb = "Archiving" if new_status == ARCHIVED else "Moving"
+    async def _move(
+        self,
+        tab: Folder,
+        before: dict[int, str] | None,
+        removal: Removal,
+        new_status: Folder,
+        counts: dict[Folder, int | None],
+        about: int | None,
+    ) -> None:
         try:
-            if previous is None:
-                previous = await self._matching(tab)
-            await self.view.backend.update_many(
-                list(previous), NotificationChanges(status=new_status), progress=self._reporter(verb)
+            if before is None:
+                before = await bulk.matching(self.view.backend, self.view.query_for(tab), self._reporter("Finding"))
+            verb = "Archiving" if new_status == ARCHIVED else "Moving"
+            change = await bulk.change_status(
+                self.view.backend, before, new_status, before=before, progress=self._reporter(verb)
             )
         except Exception as failure:  # noqa: BLE001 - a worker reports every failure
-            error = as_inbox_error(failure)
-            self.view.post_message(ArchiveFailed(tab, removal, error, new_status))
+            self.view.post_message(BulkFailed(tab, removal, as_inbox_error(failure), counts, about))
             return
-        self.view.post_message(ArchiveDone(tab, previous, new_status))
+        self.view.post_message(StatusChanged(tab, removal, change, counts, about))
 
     def delete(self) -> None:
         """Delete what the user chose, after a dialog that states exactly how many."""
@@ -142,63 +149,43 @@ class BulkActions:
         self.view.app.push_screen(ConfirmScreen(question, detail=detail), confirmed)
 
     def _delete(self, chosen: Targets) -> None:
-        removal = chosen.notification_list.take_out(chosen.keys)
-        tab = chosen.notification_list.tab
-        self.view.show_counts({tab: max(0, (self.view.counts[tab] or 0) - chosen.count)})
+        removal, counts = self._take_out(chosen, None)
         self._begin_busy(f"Deleting {plural(chosen.count)}…", chosen.count)
-        self.view.run_worker(self._delete_work(tab, chosen.keys, removal), group="bulk")
+        tab = chosen.notification_list.tab
+        self.view.run_worker(self._delete_work(tab, chosen.keys, removal, counts, chosen.about), group="bulk")
 
-    async def _delete_work(self, tab: Folder, keys: list[int] | None, removal: Removal) -> None:
+    async def _delete_work(
+        self,
+        tab: Folder,
+        keys: list[int] | None,
+        removal: Removal,
+        counts: dict[Folder, int | None],
+        about: int | None,
+    ) -> None:
         try:
             if keys is None:
-                keys = list(await self._matching(tab))
-            await self.view.backend.delete_many(keys, progress=self._reporter("Deleting"))
+                keys = list(await bulk.matching(self.view.backend, self.view.query_for(tab), self._reporter("Finding")))
+            deletion = await bulk.delete(self.view.backend, keys, progress=self._reporter("Deleting"))
         except Exception as failure:  # noqa: BLE001 - a worker reports every failure
-            error = as_inbox_error(failure)
-            self.view.post_message(DeleteFailed(tab, removal, error))
+            self.view.post_message(BulkFailed(tab, removal, as_inbox_error(failure), counts, about))
             return
-        self.view.post_message(DeleteDone(tab, len(keys)))
+        self.view.post_message(Deleted(tab, removal, deletion, counts, about))
 
     def undo(self) -> None:
-        move = self.last_move
-        if move is None:
+        change = self.last_move
+        if change is None:
             self.view.notify("Nothing to undo.", severity="warning")
             return
-        self.last_move = None
-        self._begin_busy(f"Undoing: {plural(len(move.previous))}…", len(move.previous))
-        self.view.run_worker(self._undo(move), group="bulk")
+        count = len(change.undoable) + len(change.unknown)
+        self._begin_busy(f"Undoing: {plural(count)}…", count)
+        self.view.run_worker(self._undo(change), group="bulk")
 
-    async def _undo(self, move: StatusMove) -> None:
-        by_status: dict[str, list[int]] = {}
-        for key, status in move.previous.items():
-            by_status.setdefault(status, []).append(key)
+    async def _undo(self, change: StatusChange) -> None:
         try:
-            for status, keys in by_status.items():
-                await self.view.backend.update_many(
-                    keys, NotificationChanges(status=status), progress=self._reporter("Undoing")
-                )
+            result = await bulk.undo(self.view.backend, change, progress=self._reporter("Undoing"))
         except Exception as failure:  # noqa: BLE001 - a worker reports every failure
-            error = as_inbox_error(failure)
-            self.view.post_message(UndoFailed(error))
-            return
-        self.view.post_message(UndoDone(len(move.previous)))
-
-    async def _matching(self, tab: Folder) -> dict[int, str]:
-        """Every notification the tab's query matches on the server: id -> status, page by page.
-
-        Collecting 70,000 ids takes a while too, so it moves the progress bar like the operation.
-        """
-        found: dict[int, str] = {}
-        report = self._reporter("Finding")
-        page = 1
-        while True:
-            query = self.view.query_for(tab, fields=("id", "status"), sort=("id",), limit=BATCH_CHUNK, page=page)
-            result = await self.view.backend.list_notifications(query)
-            found.update((item.id, item.status) for item in result.items)
-            report(len(found), max(result.filter_count, len(found)))
-            if len(result.items) < BATCH_CHUNK:
-                return found
-            page += 1
+            result = StatusChange(wanted={}, before={}, error=as_inbox_error(failure))
+        self.view.post_message(Undone(change, result))
 
     def _reporter(self, verb: str) -> Callable[[int, int], None]:
         def report(done: int, total: int) -> None:
@@ -220,44 +207,83 @@ class BulkActions:
 
     def handle(self, report: BulkReport) -> None:
         """What a worker of this module reported (the main view passes it on)."""
-        view = self.view
         match report:
             case BulkProgress(done=done, total=total):
                 if total > BATCH_CHUNK:
-                    view.query_one(StatusLine).show_progress(done, total)
-            case ArchiveDone(tab=tab, previous=previous, new_status=new_status):
-                self.last_move = StatusMove(previous, new_status)
-                done_text = "Archived" if new_status == ARCHIVED else "Moved to the inbox:"
-                undo_key = view.inbox_app.key_for("undo")
-                view.notify(f"{done_text} {plural(len(previous))}. Press {undo_key} to undo.", markup=False)
+                    self.view.query_one(StatusLine).show_progress(done, total)
+            case StatusChanged():
+                self._status_changed(report)
+            case Deleted():
+                self._deleted(report)
+            case BulkFailed(tab=tab, removal=removal, error=error, counts=counts, about=about):
+                # Only reads failed (collecting the ids): the server was not asked to change anything.
+                self.view.list_of(tab).put_back(removal, about=about)
+                self.view.show_counts(counts)
+                self.view.notify_error("Nothing was changed", error)
                 self._change_over(tab)
-            case ArchiveFailed(tab=tab, removal=removal, error=error, new_status=new_status):
-                view.list_of(tab).put_back(removal)
-                what = "archive" if new_status == ARCHIVED else "move to the inbox"
-                view.notify_error(f"Could not {what}; nothing was lost, the rows are back", error)
-                self._change_over(tab)
-            case DeleteDone(tab=tab, count=count):
-                view.notify(f"Deleted {plural(count)}.")
-                # The undo must not resurrect what is gone; the rest of the move can still be undone.
-                self.last_move = None
-                self._change_over(tab)
-            case DeleteFailed(tab=tab, removal=removal, error=error):
-                view.list_of(tab).put_back(removal)
-                view.notify_error("Could not delete", error)
-                self._change_over(tab)
-            case UndoDone(count=count):
-                view.notify(f"Undone: {plural(count)} back where they were.")
-                self._end_busy()
-                view.refresh_everything()
-            case UndoFailed(error=error):
-                view.notify_error("Could not undo", error)
-                self._end_busy()
-                view.refresh_everything()
+            case Undone(change=change, result=result):
+                self._undone(change, result)
+
+    def _status_changed(self, report: StatusChanged) -> None:
+        change, view = report.change, self.view
+        not_changed = set(change.unchanged)
+        view.list_of(report.tab).put_back(report.removal, not_changed, about=report.about)
+        moved = len(change.changed)
+        target = other(report.tab)
+        view.show_counts(
+            {
+                report.tab: max(0, (report.counts[report.tab] or 0) - moved - len(change.vanished)),
+                target: (report.counts[target] or 0) + moved,
+            }
+        )
+        if change.undoable:
+            self.last_move = change
+        text = clean_line(bulk.describe_status_change(change))  # it quotes the server
+        if change.undoable:
+            text += f" Press {view.inbox_app.key_for('undo')} to undo."
+        view.notify(text, severity="information" if change.complete else "warning", markup=False, timeout=10)
+        self._change_over(report.tab)
+
+    def _deleted(self, report: Deleted) -> None:
+        deletion: Deletion = report.deletion
+        view = self.view
+        view.list_of(report.tab).put_back(report.removal, set(deletion.kept), about=report.about)
+        gone = len(deletion.deleted) + len(deletion.vanished)
+        view.show_counts({report.tab: max(0, (report.counts[report.tab] or 0) - gone)})
+        if self.last_move is not None and set(self.last_move.undoable) & set(deletion.deleted):
+            self.last_move = None  # the undo must not resurrect what is gone
+        view.notify(
+            clean_line(bulk.describe_deletion(deletion)),
+            severity="information" if deletion.complete else "warning",
+            markup=False,
+            timeout=10,
+        )
+        self._change_over(report.tab)
+
+    def _undone(self, change: StatusChange, result: StatusChange) -> None:
+        view = self.view
+        if result.wanted and result.complete:
+            self.last_move = None
+            view.notify(f"Undone: {plural(len(result.changed))} back where they were.", markup=False)
+        elif not result.wanted and result.error is None:
+            self.last_move = None
+            view.notify("Nothing left to undo: those notifications are gone, or back already.", markup=False)
+        else:
+            # Not all of it: what is left to undo is still ``change`` (undoing again is safe).
+            self.last_move = change
+            what = clean_line(bulk.describe_status_change(result)) if result.wanted else "Nothing was undone."
+            error = result.failure()
+            if not result.wanted and error is not None:
+                what = f"Nothing was undone: {clean_line(error.message)}"
+            again = view.inbox_app.key_for("undo")
+            view.notify(f"{what} Press {again} to try again.", severity="warning", markup=False, timeout=10)
+        self._end_busy()
+        view.refresh_everything()
 
     def _change_over(self, tab: Folder) -> None:
         """An operation on ``tab`` is over: reload both lists (the other one gained or lost rows)."""
         self._end_busy()
         if self.view.list_of(tab).finish_change():
             self.view.reload(tab)
-        self.view.reload(ARCHIVED if tab == INBOX else INBOX)
+        self.view.reload(other(tab))
         self.view.load_counts()

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from app.errors import as_inbox_error
-from app.models import ARCHIVED, INBOX, Folder, Notification, sorted_before
+from app.models import ARCHIVED, INBOX, Folder, Notification, Page, sorted_before
 from app.sanitize import clean_line
+from app.startup import Prefetch
 from app.ui.messages import (
     CountsChanged,
     ListFollowed,
@@ -35,14 +36,25 @@ if TYPE_CHECKING:
 class Loader:
     """Starts the main view's loads and applies what they report."""
 
-    def __init__(self, view: MainScreen) -> None:
+    def __init__(self, view: MainScreen, prefetch: Prefetch | None = None) -> None:
         self.view = view
+        self._prefetched_page = prefetch
+        """The Inbox's first page, asked for while the app started (taken once)."""
+        self._prefetched_session = prefetch
+        """The user and their permissions, asked for while the app started (taken once)."""
+        self._counted = False
 
     # --- starting ---------------------------------------------------------------------------------
     def load_session(self) -> None:
         self.view.run_worker(self._session(), group="session", exclusive=True)
 
     async def _session(self) -> None:
+        prefetch, self._prefetched_session = self._prefetched_session, None
+        if prefetch is not None:
+            got = await prefetch.session()
+            if got is not None:
+                self.view.post_message(SessionStarted(*got))
+                return
         try:
             me = await self.view.backend.me()
             capabilities = await self.view.backend.capabilities()
@@ -76,12 +88,24 @@ class Loader:
     async def _pages(self, tab: Folder, generation: int, pages: list[int]) -> None:
         for page in pages:
             try:
-                result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
+                result = await self._prefetched(tab, page)
+                if result is None:
+                    result = await self.view.backend.list_notifications(self.view.query_for(tab, page=page + 1))
             except Exception as failure:  # noqa: BLE001 - a worker reports every failure
                 error = as_inbox_error(failure)
                 self.view.post_message(PageLoadFailed(tab, generation, error))
                 return
             self.view.post_message(PageLoaded(tab, generation, page, result.items, result.filter_count))
+
+    async def _prefetched(self, tab: Folder, page: int) -> Page | None:
+        """The Inbox's first page as asked for while the app started, if this is that page."""
+        prefetch = self._prefetched_page
+        if prefetch is None or tab != INBOX or page != 0:
+            return None
+        self._prefetched_page = None
+        if self.view.search_text or self.view.oldest_first:
+            return None  # already another query than ``Prefetch.QUERY``
+        return await prefetch.page()
 
     def reload(self, tab: Folder) -> None:
         """Fetch again what a list shows, keeping it on screen until the new pages are in."""
@@ -182,6 +206,12 @@ class Loader:
             case PageLoaded(tab=tab, generation=generation, page_number=page, items=items, filter_count=count):
                 view.list_of(tab).page_loaded(generation, page, items, count)
                 self._learn_names(items)
+                if tab == INBOX and not self._counted:
+                    # The first page's count is the tab's: shown now, both counts asked for after.
+                    self._counted = True
+                    if not view.search_text:
+                        view.show_counts({INBOX: count})
+                    self.load_counts()
                 self._after_load(tab)
             case PageLoadFailed(tab=tab, generation=generation, error=error):
                 notification_list = view.list_of(tab)

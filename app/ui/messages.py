@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from app.bulk import Deletion, StatusChange
 from app.errors import InboxError
 from app.live import LiveBatch
 from app.models import Capabilities, Folder, Notification, User
@@ -133,40 +134,44 @@ class BulkProgress(BulkReport):
 
 
 @dataclass
-class ArchiveDone(BulkReport):
-    """Notifications moved between Inbox and Archived; ``previous`` maps each id to its old status."""
+class StatusChanged(BulkReport):
+    """An archive, or a move back to the inbox, is over: ``change`` says what the server holds.
+
+    ``removal``: the rows taken out at once; ``counts``: the tabs' counts before; ``about``: the
+    notification under the cursor that the action was about (``None`` for a selection)."""
 
     tab: Folder
-    previous: dict[int, str]
-    new_status: Folder
+    removal: Removal
+    change: StatusChange
+    counts: dict[Folder, int | None]
+    about: int | None
 
 
 @dataclass
-class ArchiveFailed(BulkReport):
+class Deleted(BulkReport):
+    """A delete is over: ``deletion`` says what the server holds."""
+
+    tab: Folder
+    removal: Removal
+    deletion: Deletion
+    counts: dict[Folder, int | None]
+    about: int | None
+
+
+@dataclass
+class BulkFailed(BulkReport):
+    """The notifications to change could not even be collected: nothing was changed."""
+
     tab: Folder
     removal: Removal
     error: InboxError
-    new_status: Folder
+    counts: dict[Folder, int | None]
+    about: int | None
 
 
 @dataclass
-class DeleteDone(BulkReport):
-    tab: Folder
-    count: int
+class Undone(BulkReport):
+    """An undo is over: ``result`` says what the server holds; ``change`` is what it undid."""
 
-
-@dataclass
-class DeleteFailed(BulkReport):
-    tab: Folder
-    removal: Removal
-    error: InboxError
-
-
-@dataclass
-class UndoDone(BulkReport):
-    count: int
-
-
-@dataclass
-class UndoFailed(BulkReport):
-    error: InboxError
+    change: StatusChange
+    result: StatusChange

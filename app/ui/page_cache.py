@@ -35,9 +35,15 @@ class Removal:
         """How many of the removed rows were shown above ``row``."""
         return sum(1 for position in self.positions if position < row)
 
-    def row_before_removal(self, row: int) -> int:
-        """Where the row now shown at ``row`` was shown before the removal."""
-        for position in sorted(self.positions):
+    def row_before_removal(self, row: int, only: set[int] | None = None) -> int:
+        """Where the row now shown at ``row`` is shown once the removed rows are back (all of them,
+        or those of the ids in ``only``)."""
+        positions = self.positions
+        if only is not None:
+            positions = [
+                position for position, (_, _, item) in zip(positions, self.rows, strict=True) if item.id in only
+            ]
+        for position in sorted(positions):
             if position > row:
                 break
             row += 1
@@ -174,17 +180,22 @@ class PageCache:
         self._hidden = True
         return Removal(everything=True)
 
-    def restore(self, removal: Removal) -> None:
-        """Put back what ``remove`` or ``hide_all`` took out, where it was."""
+    def restore(self, removal: Removal, only: set[int] | None = None) -> None:
+        """Put back what ``remove`` or ``hide_all`` took out, where it was: everything, or the
+        rows of the ids in ``only`` (the others stay out: they are gone)."""
         if removal.everything:
             self._hidden = False
         # Rows went out in ascending order per page; putting them back in that order puts each
-        # at its old index, since the rows before it are back already.
+        # at its old index less the rows before it that stay out.
+        staying_out: dict[int, int] = {}
         for page, index, notification in removal.rows:
+            if only is not None and notification.id not in only:
+                staying_out[page] = staying_out.get(page, 0) + 1
+                continue
             items = self._pages.get(page)
             if items is None:
                 continue  # the page was reloaded meanwhile; the next refresh tells the truth
-            items.insert(min(index, len(items)), notification)
+            items.insert(min(index - staying_out.get(page, 0), len(items)), notification)
             remaining = self._removed.get(page, 0) - 1
             if remaining > 0:
                 self._removed[page] = remaining

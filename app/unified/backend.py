@@ -36,15 +36,17 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from app.backend import BatchOutcome, InboxBackend, Progress
 from app.config import profile_labels
+from app.counts import DayCount, GroupCount, GroupField, LocalDays, biggest_first
 from app.errors import AuthenticationError, InboxError, InvalidInputError, NetworkError, ServerError
 from app.models import (
     MAX_PAGE,
@@ -355,6 +357,46 @@ class UnifiedBackend(InboxBackend):
             unreachable=unreachable,
             profile_counts=counts,
         )
+
+    async def _each_answering(self, query: Query, ask: Callable[[Member, Query], Awaitable[T]]) -> list[T]:
+        """*ask* of every server that is not being waited for and whose rows can match *query*;
+        the answers of those that answered (none answering at all is the error)."""
+        calls: list[tuple[Member, Callable[[], Awaitable[T]]]] = []
+        for member in self.members.values():
+            native = self._native_query(member, query) if self._available(member) else None
+            if native is not None:
+                calls.append((member, functools.partial(ask, member, native)))
+        if not calls:
+            return []
+        done = await self._round(calls)
+        if not done.answers:
+            raise self._nobody_answered([member.name for member, _ in calls])
+        return [done.answers[index] for index in sorted(done.answers)]
+
+    async def count_by(self, query: Query, field: GroupField, *, limit: int | None = None) -> list[GroupCount]:
+        """Each server's groups, summed by value (a user id is one user everywhere, as in ``users``)."""
+
+        async def ask(member: Member, native: Query) -> list[GroupCount]:
+            return await member.backend.count_by(native, field)
+
+        totals: dict[str | None, int] = {}
+        for groups in await self._each_answering(query, ask):
+            for group in groups:
+                totals[group.value] = totals.get(group.value, 0) + group.count
+        ranked = biggest_first(GroupCount(value, count) for value, count in totals.items())
+        return ranked if limit is None else ranked[:limit]
+
+    async def count_per_day(self, query: Query, days: LocalDays) -> list[DayCount]:
+        """Each server's count per day, summed."""
+
+        async def ask(member: Member, native: Query) -> list[DayCount]:
+            return await member.backend.count_per_day(native, days)
+
+        totals: dict[date, int] = dict.fromkeys(days.dates, 0)
+        for counts in await self._each_answering(query, ask):
+            for day in counts:
+                totals[day.day] = totals.get(day.day, 0) + day.count
+        return [DayCount(day, count) for day, count in sorted(totals.items())]
 
     def _nobody_answered(self, asked: Iterable[str]) -> InboxError:
         errors = [self.members[name].error for name in asked if self.members[name].error is not None]

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from app.backend import InboxBackend
+from app.counts import DayCount, GroupCount, LocalDays
 from app.models import ARCHIVED, Capabilities, Notification, NotificationChanges, NotificationDraft, Page, Query, User
 
 SOMEONE = "00000000-0000-4000-8000-000000000001"
 DRAFT = NotificationDraft(recipient=SOMEONE, subject="hostile answers")
 ARCHIVE = NotificationChanges(status=ARCHIVED)
+TWO_DAYS = LocalDays(date(2026, 11, 2), 2, ZoneInfo("Asia/Kolkata"))  # midnights inside UTC hours: both requests
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ CALLS = {
     "users": Call(lambda b: b.users(search="a"), _list_of(User)),
     "users_by_id": Call(lambda b: b.users(ids=[SOMEONE]), _list_of(User)),
     "capabilities": Call(lambda b: b.capabilities(), lambda r: isinstance(r, Capabilities)),
+    "count_by": Call(lambda b: b.count_by(Query(), "sender"), _list_of(GroupCount)),
+    "count_per_day": Call(
+        lambda b: b.count_per_day(Query(), TWO_DAYS), lambda r: _list_of(DayCount)(r) and len(r) == TWO_DAYS.days
+    ),
 }
 
 
@@ -66,13 +74,14 @@ any_json = st.recursive(
 )
 
 NOTIFICATION_FIELDS = ("id", "timestamp", "status", "recipient", "sender", "subject", "message", "collection", "item")
+COUNT_FIELDS = ("count", "group", "timestamp_year", "timestamp_month", "timestamp_day", "timestamp_hour")
 USER_FIELDS = ("id", "first_name", "last_name", "email")
 plausible = st.sampled_from(
     [1, 0, -1, "1", "x", "", "2026-03-14T09:30:00.000Z", "2026-03-14 09:30:00", "yesterday", "inbox", "archived"]
     + [{"id": SOMEONE}, {"id": 1}, {"id": None}, {}, [], SOMEONE]
 )
 field_value = plausible | any_json
-row = st.dictionaries(st.sampled_from(NOTIFICATION_FIELDS + USER_FIELDS), field_value, max_size=6)
+row = st.dictionaries(st.sampled_from(NOTIFICATION_FIELDS + USER_FIELDS + COUNT_FIELDS), field_value, max_size=6)
 rows = st.lists(row, max_size=3)
 count = st.fixed_dictionaries({"count": st.fixed_dictionaries({"id": field_value}) | any_json}) | any_json
 ACTIONS = ("read", "create", "update", "delete")
@@ -100,6 +109,11 @@ GRAPHQL_RESULTS = (
     "delete_notifications_items",
     "users_me",
     "users",
+    "counts",
+    "hourly",
+    "split",
+    "day0",
+    "day1",
 )
 refs = st.lists(st.fixed_dictionaries({"group": row | any_json}) | any_json, max_size=3)
 graphql_body = any_json | st.fixed_dictionaries(

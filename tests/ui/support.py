@@ -90,7 +90,8 @@ async def settle(pilot: Pilot) -> None:
         if working:  # (an empty list would mean every worker, the live one included)
             await app.workers.wait_for_complete(working)
         await pilot.pause()
-        if all(worker.is_finished for worker in app.workers if worker.group != LIVE_GROUP):
+        drawing = any(preview.drawing for preview in app.screen.query(Preview))
+        if not drawing and all(worker.is_finished for worker in app.workers if worker.group != LIVE_GROUP):
             now_shown = screen_text(app)
             if now_shown == shown:
                 return

@@ -538,8 +538,11 @@ async def test_a_server_error_is_shown_cleaned_and_the_draft_kept(tmp_path: Path
         await choose_recipient(pilot, "maya", MAYA)
         await type_into(pilot, "#subject", "Doomed")
         await send_and_wait(pilot)
+        # A failure of the server after the request left: it may have been created. The inbox was
+        # searched, did not hold it, and the draft stays.
         assert shown(app, "#compose-status") == (
-            "Not sent: The server failed: Internal Server Error Your draft is kept."
+            "Whether it was sent is unknown: The server failed: Internal Server Error. The server does not "
+            "hold it (yet). Check the recipients' notifications before sending it again. Your draft is kept."
         )
         assert saved_draft(app).subject == "Doomed"
         assert app.results == []

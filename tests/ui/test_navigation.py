@@ -12,7 +12,7 @@ from app.embedded import EmbeddedBackend
 from app.message import to_markdown
 from app.models import ARCHIVED, INBOX, NotificationDraft, Query
 from app.ui.screens.confirm import ConfirmScreen
-from app.ui.widgets.preview import SETTLE_DELAY, Preview
+from app.ui.widgets.preview import LONG_MESSAGE, SETTLE_DELAY, Preview
 from app.ui.widgets.tabs import FolderTabs
 from tests.support.waiting import eventually
 from tests.ui.support import (
@@ -318,8 +318,9 @@ async def test_moving_while_a_long_message_is_laid_out_leaves_the_app_answering(
     backend = EmbeddedBackend(tmp_path / "inbox.sqlite3", seed=0)
     me = (await backend.me()).id
     long_message = "\n\n".join(
-        f"Paragraph {n} with *emphasis* and a [link](https://example.com/{n})." for n in range(150)
+        f"Paragraph {n} with *emphasis* and a [link](https://example.com/{n})." for n in range(90)
     )
+    assert len(long_message) < LONG_MESSAGE, "laid out as Markdown, block by block"
     await backend.create_many(
         [NotificationDraft(recipient=me, subject=f"Long {n}", message=long_message) for n in range(4)]
     )

@@ -64,6 +64,7 @@ async def test_admin_moves_switches_tabs_archives_three_and_undoes(directus, adm
             f" note {str(n.subject)[-2:]}" for n in newest_first
         ]
         await pilot.press("j")
+        await settle(pilot)  # the preview is drawn once the cursor rests
         assert previewed(app).id == newest_first[1].id
         url = f"{directus.url}/admin/content/articles/{newest_first[1].item}"
         assert url in text_in(app, app.query_one(Preview).region).replace(" ", "")
@@ -98,7 +99,7 @@ async def test_admin_selects_fifty_and_deletes_them_after_confirming(directus, a
         assert "Delete 50 notifications? This cannot be undone." in screen_text(app)
         await pilot.press("y")
         await settle(pilot)
-        assert "Deleted 50 notifications." in toasts(app)
+        assert "50 notifications deleted." in toasts(app)
         assert app.main.current_list.row_count == 0
     left = await admin.list_notifications(Query(filter={"id": {"_in": [n.id for n in created]}}, limit=-1))
     assert left.items == []
@@ -166,9 +167,10 @@ async def test_a_refused_archive_on_the_server_rolls_back_visibly(directus, admi
         await settle(pilot)
         assert rows(app)[2] == before[2]
         assert rows(app)[:2] == [line.replace("  ", "● ", 1) for line in before[:2]], "back, and still selected"
+        keys = ", ".join(str(n.id) for n in sorted(created, key=lambda n: n.id)[-2:])
         assert (
-            "Could not archive; nothing was lost, the rows are back: The server failed: Service "
-            "Unavailable: maintenance" in toasts(app)
+            f"0 of 2 notifications archived. 2 could not be archived: {keys} (The server failed: Service "
+            "Unavailable: maintenance)." in toasts(app)
         )
     assert [(await admin.get(n.id)).status for n in created] == [INBOX] * 3
     await backend.aclose()

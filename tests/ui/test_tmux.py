@@ -78,13 +78,14 @@ def terminal(isolated_dirs, tmp_path):
     term.tmux("kill-server")
 
 
-POSITION = re.compile(r"^ (\d+)/(\d+)(?= |$)", re.MULTILINE)
+POSITION = re.compile(r"(?<![\d,])(\d[\d,]*)/(\d[\d,]*)(?= *(?:▏|$))", re.MULTILINE)
+"""The cursor's position at the end of the status line ("1/219"), before the preview pane's edge."""
 """The status line under the list: the cursor's row, of how many."""
 
 
 def position(screen: str) -> tuple[int, int] | None:
     found = POSITION.search(screen)
-    return (int(found.group(1)), int(found.group(2))) if found else None
+    return (int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))) if found else None
 
 
 def test_the_installed_command_opens_moves_switches_and_quits(terminal):

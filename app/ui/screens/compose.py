@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, Label, Markdown, Static, TextArea
 
 from app.backend import InboxBackend
-from app.compose import ComposeError, send
+from app.compose import SENT, ComposeError, deliver
 from app.drafts import (
     NEW_SLOT,
     CorruptDraftError,
@@ -77,7 +77,8 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
 
     @dataclass
     class Failed(Message):
-        """The server (or the way to it) failed; ``problem`` is its message, cleaned."""
+        """Not sent, or not known to be: ``problem`` says which and why, cleaned. The draft stays
+        until a send is known to have landed."""
 
         problem: str
 
@@ -340,13 +341,17 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     @work(exclusive=True, group="compose-send")
     async def _send(self, to: list[str | User], draft: Draft) -> None:
         try:
-            created = await send(self.backend, to, draft.subject, draft.message, draft.collection, draft.item)
+            delivery = await deliver(self.backend, to, draft.subject, draft.message, draft.collection, draft.item)
         except ComposeError as error:
             self.post_message(self.Refused({error.field: error.message}))
+            return
         except Exception as failure:  # noqa: BLE001 - a worker reports every failure
-            self.post_message(self.Failed(clean_line(str(as_inbox_error(failure)))))
-        else:
-            self.post_message(self.Sent(created))
+            self.post_message(self.Failed(f"Not sent: {clean_line(str(as_inbox_error(failure)))}"))
+            return
+        if delivery.state == SENT:
+            self.post_message(self.Sent(list(delivery.created)))
+        else:  # not sent, or not known to be: "Not sent: …" or "Whether it was sent is unknown: …"
+            self.post_message(self.Failed(clean_line(delivery.describe())))
 
     @on(Sent)
     def _sent(self, event: Sent) -> None:
@@ -366,7 +371,7 @@ class ComposeScreen(ModalScreen[list[Notification] | None]):
     @on(Failed)
     def _failed(self, event: Failed) -> None:
         self._sending = False
-        self._status(f"Not sent: {event.problem} Your draft is kept.", error=True)
+        self._status(f"{event.problem} Your draft is kept.", error=True)
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         for field, message in errors.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import webbrowser
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from app.backend import InboxBackend
 from app.errors import InboxError
 from app.models import ARCHIVED, DEFAULT_SORT, INBOX, OLDEST_FIRST, Capabilities, Folder, Notification, Query, User
 from app.sanitize import clean_line, safe_url
+from app.startup import Prefetch
 from app.ui import keys
 from app.ui.bulk import BulkActions, plural
 from app.ui.keys import KeySection
@@ -60,7 +62,7 @@ class MainScreen(Screen[None]):
 
     BINDINGS = keys.MAIN_VIEW
 
-    def __init__(self, backend: InboxBackend, *, embedded_reason: str = "") -> None:
+    def __init__(self, backend: InboxBackend, *, embedded_reason: str = "", prefetch: Prefetch | None = None) -> None:
         super().__init__(id="main")
         self.backend = backend
         self.embedded_reason = embedded_reason
@@ -72,10 +74,9 @@ class MainScreen(Screen[None]):
         self.tab: Folder = INBOX
         self.search_text = ""
         self.oldest_first = False
-        self.loader = Loader(self)
+        self.loader = Loader(self, prefetch)
         self.bulk = BulkActions(self)
         self.live = LiveUpdates(self)
-        self._cursor_availability: tuple[str | None, ...] = ()
 
     @property
     def inbox_app(self) -> InboxApp:
@@ -102,9 +103,10 @@ class MainScreen(Screen[None]):
         self.query_one(InboxHeader).show("Signing in…", self.location_label())
         self.query_one(StatusLine).hide_progress()
         self.loader.load_session()
-        self.loader.load_counts()
-        for notification_list in self.lists():
-            notification_list.reset()
+        # The Inbox first (its first page also gives its count); Archived, and both counts, once
+        # that page is in: at the start every request waits on the others at the server.
+        self.list_of(INBOX).reset()
+        self.list_of(ARCHIVED).reset(load=False)
         self.current_list.focus()
         self.set_interval(60, self._minute_passed)
         self.update_status()
@@ -148,6 +150,10 @@ class MainScreen(Screen[None]):
             return None
         return safe_url(self.backend.info.item_url(notification.collection, notification.item))
 
+    def explain(self, binding_id: str, reason: str) -> None:
+        """Why a key did nothing, titled with what the key is for."""
+        self.notify(reason, title=keys.binding(binding_id).description, severity="warning", markup=False)
+
     def notify_error(self, what: str, error: InboxError) -> None:
         self.notify(f"{what}: {clean_line(str(error))}", severity="error", markup=False, timeout=10)
 
@@ -186,18 +192,13 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("archive", "unarchive") and action != self.move_action:
             return False
-        if action in PERMISSION_OF_ACTION or action in NEEDS_ITEM:
-            # None: shown dimmed in the footer; pressing the key explains why (see on_key).
+        if action in PERMISSION_OF_ACTION and action != "reply":
+            # None: shown dimmed in the footer; pressing the key explains why (see on_key). What
+            # depends on the row under the cursor (reply, open, copy) is not in the footer and
+            # explains itself when pressed: redrawing the footer as the cursor moved made a held
+            # j lag (the footer is rebuilt widget by widget, and the screen laid out again).
             return None if self.unavailable_reason(action) else True
         return True
-
-    def _refresh_bindings_if_changed(self) -> None:
-        """Redraw the footer only when what the cursor's row allows has changed (a redraw per
-        cursor move would make a held j stutter)."""
-        availability = tuple(self.unavailable_reason(action) for action in ("reply", *NEEDS_ITEM))
-        if availability != self._cursor_availability:
-            self._cursor_availability = availability
-            self.refresh_bindings()
 
     def on_key(self, event: events.Key) -> None:
         """A key bound to an unavailable action says why, instead of doing nothing."""
@@ -232,7 +233,7 @@ class MainScreen(Screen[None]):
     def refresh_everything(self) -> None:
         self.loader.reload_everything()
 
-    def show_counts(self, counts: dict[Folder, int | None]) -> None:
+    def show_counts(self, counts: Mapping[Folder, int | None]) -> None:
         self.counts.update(counts)
         tabs = self.query_one(FolderTabs)
         for tab, count in self.counts.items():
@@ -268,7 +269,6 @@ class MainScreen(Screen[None]):
     def _cursor_moved(self, event: NotificationList.CursorMoved) -> None:
         if event.notification_list.tab == self.tab:
             self.show_preview()
-            self._refresh_bindings_if_changed()
         self.update_status()
 
     @on(NotificationList.SelectionChanged)
@@ -307,11 +307,11 @@ class MainScreen(Screen[None]):
         if notification_list.unseen_above:
             key = self.inbox_app.key_for("cursor-first").split("/")[0]
             parts.append((f"{notification_list.unseen_above:,} new above ({key})", "bold $accent"))
-        if notification_list.row_count:
-            parts.append((f"{notification_list.cursor + 1:,}/{notification_list.row_count:,}", "$text-muted"))
         following = self.live.status(self.inbox_app.clock())
         if following is not None:
             parts.append(following)
+        if notification_list.row_count:
+            parts.append((f"{notification_list.cursor + 1:,}/{notification_list.row_count:,}", "$text-muted"))
         self.query_one(StatusLine).show(parts)
 
     def _minute_passed(self) -> None:
@@ -327,6 +327,7 @@ class MainScreen(Screen[None]):
         self.tab = tab
         self.query_one(FolderTabs).active = tab
         self.query_one(ContentSwitcher).current = f"{tab}-list"
+        self.current_list.load_if_needed()
         self.current_list.focus()
         self.show_preview()
         self.update_status()
@@ -393,13 +394,15 @@ class MainScreen(Screen[None]):
                 if self.search_text
                 else EMPTY_TEXT[notification_list.tab]
             )
-            notification_list.reset()
+            # The tab in front first: the server runs one search at a time, and the other tab's
+            # is asked for when that tab is shown.
+            notification_list.reset(load=notification_list.tab == self.tab)
         self.update_status()
 
     def action_toggle_sort(self) -> None:
         self.oldest_first = not self.oldest_first
         for notification_list in self.lists():
-            notification_list.reset()
+            notification_list.reset(load=notification_list.tab == self.tab)
         self.notify("Oldest first." if self.oldest_first else "Newest first.")
         self.update_status()
 
@@ -414,7 +417,7 @@ class MainScreen(Screen[None]):
         reason = self.unavailable_reason("open_item")
         url = self.item_url(self.current_list.current)
         if reason or url is None:
-            self.notify(reason or "There is no link.", severity="warning", markup=False)
+            self.explain("open-item", reason or "There is no link.")
             return
         self.open_link(url)
 
@@ -430,7 +433,7 @@ class MainScreen(Screen[None]):
         reason = self.unavailable_reason("copy_link")
         url = self.item_url(self.current_list.current)
         if reason or url is None:
-            self.notify(reason or "There is no link.", severity="warning", markup=False)
+            self.explain("copy-link", reason or "There is no link.")
             return
         self.app.copy_to_clipboard(url)
         self.notify(url, title="Copied the link", markup=False)
@@ -454,7 +457,7 @@ class MainScreen(Screen[None]):
         action = "compose" if reply_to is None else "reply"
         reason = self.unavailable_reason(action)
         if reason or self.me is None or self.capabilities is None:
-            self.notify(reason or "Still signing in; try again in a moment.", severity="warning", markup=False)
+            self.explain(action, reason or "Still signing in; try again in a moment.")
             return
         from app.ui.screens.compose import ComposeScreen  # the composer loads only when it is used
 
