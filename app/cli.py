@@ -395,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--all-users", action="store_true", help="every user's (that you may read), not only yours")
     sub.add_argument("--dry-run", action="store_true", help="say what would be deleted, and delete nothing")
     sub.add_argument("--yes", "-y", action="store_true", help="do not ask; needed when stdin is not a terminal")
+    json_flag(sub)
+
     sub = command("snooze", "Hide notifications from the inbox until a time (kept on this machine).")
     sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
     sub.add_argument(
