@@ -36,6 +36,7 @@ from app.models import (
     NotificationDraft,
     Page,
     Query,
+    RoleMembers,
     User,
     user_id_of,
 )
@@ -99,6 +100,14 @@ class InboxBackend(abc.ABC):
     @abc.abstractmethod
     async def capabilities(self) -> Capabilities:
         """What the current user may do with notifications."""
+
+    async def role_members(self, role: str) -> RoleMembers:
+        """The role named *role* (or with that id) and its members the current user may read.
+
+        ``NotFoundError`` when the user may read no such role; this default, for an inbox without
+        roles, is an ``InvalidInputError``.
+        """
+        raise InvalidInputError(f"This inbox has no roles, so there is no role '{role}' to write to.")
 
     # --- counts ------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -13,7 +13,7 @@ put ``unchanged`` ones back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from app.backend import BatchOutcome, InboxBackend, Progress, failure_of
@@ -264,7 +264,11 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def describe_status_change(change: StatusChange) -> str:
+KeysText = Callable[[Sequence[int]], str]
+"""How keys are written in a sentence: ``format_keys``, or a unified inbox's ``describe_keys`` ("work:12")."""
+
+
+def describe_status_change(change: StatusChange, keys_text: KeysText = format_keys) -> str:
     """The whole story in a sentence or three, e.g. "3 of 5 notifications archived. 1 was not found,
     or you may not see it: 12. 1 could not be archived: 14 (The server failed: …)."."""
     done = status_done(change.new_status)
@@ -275,35 +279,40 @@ def describe_status_change(change: StatusChange) -> str:
             text += " (The answer was lost; the server, asked, holds the change.)"
         return text
     parts = [f"{len(change.changed):,} of {plural(total)} {done}."]
-    parts += _problems(done, change.unchanged, change.vanished, change.unknown, change.error)
+    parts += _problems(done, change.unchanged, change.vanished, change.unknown, change.error, keys_text)
     return " ".join(parts)
 
 
-def describe_deletion(deletion: Deletion) -> str:
+def describe_deletion(deletion: Deletion, keys_text: KeysText = format_keys) -> str:
     """As ``describe_status_change``, for a delete."""
     total = len(deletion.keys)
     if deletion.complete:
         return f"{_sentence(plural(total))} deleted."
     parts = [f"{len(deletion.deleted):,} of {plural(total)} deleted."]
-    parts += _problems("deleted", deletion.kept, deletion.vanished, deletion.unknown, deletion.error)
+    parts += _problems("deleted", deletion.kept, deletion.vanished, deletion.unknown, deletion.error, keys_text)
     return " ".join(parts)
 
 
 def _problems(
-    done: str, left: tuple[int, ...], vanished: tuple[int, ...], unknown: tuple[int, ...], error: InboxError | None
+    done: str,
+    left: tuple[int, ...],
+    vanished: tuple[int, ...],
+    unknown: tuple[int, ...],
+    error: InboxError | None,
+    keys_text: KeysText = format_keys,
 ) -> list[str]:
     parts: list[str] = []
     if vanished:
         verb = "was" if len(vanished) == 1 else "were"
-        parts.append(f"{len(vanished):,} {verb} not found, or you may not see them: {format_keys(vanished)}.")
+        parts.append(f"{len(vanished):,} {verb} not found, or you may not see them: {keys_text(vanished)}.")
     if left:
         reason = f" ({error.message})" if error is not None else ""
-        parts.append(f"{len(left):,} could not be {done}: {format_keys(left)}{reason}.")
+        parts.append(f"{len(left):,} could not be {done}: {keys_text(left)}{reason}.")
     if unknown:
         if error is not None and still_at_work(error):
             why = "the server did not answer in time and may still do it"
         else:
             why = "the server could not be asked"
         verb = "was" if len(unknown) == 1 else "were"
-        parts.append(f"Whether {plural(len(unknown))} {verb} {done} is unknown ({why}): {format_keys(unknown)}.")
+        parts.append(f"Whether {plural(len(unknown))} {verb} {done} is unknown ({why}): {keys_text(unknown)}.")
     return parts

@@ -7,13 +7,14 @@ Usage::
                         [--collection NAME] [--since WHEN] [--until WHEN] [--view NAME]
                         [--limit N] [--offset N] [--json]
     directus-inbox show ID [--json]
-    directus-inbox send --to USER [USER ...] --subject S [--message M | --message-file F|-]
-                        [--collection C --item I] [--json]
+    directus-inbox send (--to USER [USER ...] | --to-role ROLE) --subject S [--message M | --message-file F|-]
+                        [--collection C --item I] [--yes] [--json]
     directus-inbox archive ID [ID ...] [--json]
     directus-inbox unarchive ID [ID ...] [--json]
     directus-inbox delete ID [ID ...] [--yes] [--json]
     directus-inbox whoami [--json]
     directus-inbox watch [--json]                     print new notifications as they arrive
+    directus-inbox purge [--archived] [--older-than AGE] [--all-users] [--dry-run] [--yes] [--json]
     directus-inbox snooze ID [ID ...] --until WHEN [--json]
     directus-inbox unsnooze ID [ID ...] [--json]
 
@@ -22,6 +23,21 @@ CONNECTION flags go before or after the subcommand: ``--url URL --token TOKEN --
 Resolution is described in ``app.config``; with no server configured the embedded inbox is used,
 and one line on stderr says where it is. ``USER`` is a user id, an e-mail address or a name.
 Plain ``http://`` to a host that is not this machine is refused unless ``--insecure-http``.
+
+Several profiles at once: ``--profiles work,staging`` (or ``--unified``: the config file's
+``unified`` list) makes ``list``, ``show``, ``archive``, ``unarchive``, ``delete``, ``whoami`` and
+``watch`` work on all of them as one inbox (``app.cli_unified``), with ids written ``PROFILE:ID``;
+an id written ``PROFILE:ID`` alone opens that profile. Without a subcommand the TUI opens the
+unified inbox — also when the config has ``unified`` and no flag or environment variable names a
+server or profile (the subcommands use ``unified`` only with ``--unified``, so a script's output
+does not change because the config did). ``send`` and ``purge`` work on one server.
+
+``send --to-role ROLE`` writes to the active users of a role whom you may read (Directus's Flows
+refuse a role as recipient), in one batch, after saying how many will receive it (on a terminal
+it asks; ``--yes`` for scripts). ``purge`` deletes, as an admin, notifications that are archived
+and/or older than AGE (``90d``; units min, h, d, w, y), yours or with ``--all-users`` everyone's:
+it states the exact count, the oldest and the newest, asks (or ``--yes``), deletes in chunks with a
+progress bar on a terminal, and can be interrupted and run again (``app.purge``).
 
 ``list`` shows the current user's own notifications, newest first: by default the inbox, which
 (as in the TUI) is every status but ``archived``, so an odd status such as ``read`` is not hidden;
@@ -52,6 +68,10 @@ JSON output (``--json``) has the same shape for every backend, is ASCII-only (ot
 - ``whoami``: ``{"user": {"id", "email", "first_name", "last_name"}, "backend": {"kind",
   "location"}, "capabilities": {"create": bool, "delete": bool, "archive": bool}}``
 - ``watch``: one ``notification`` per line (compact), as each arrives, until ctrl+c
+- ``send --to-role``: as ``send``; ``purge``: ``{"criteria": {"archived", "older_than_seconds",
+  "all_users"}, "cutoff", "planned", "oldest", "newest", "deleted"}`` (``deleted`` is null with
+  ``--dry-run``)
+- with several profiles: see ``app.cli_unified``
 - a notification in a ``list`` that is snoozed has ``"snoozed_until": "…Z"`` besides its fields
 - ``snooze``: ``{"snoozed": [id, ...], "until": "…Z"}``, plus ``"not_in_inbox": [id, ...]`` when
   some were archived, deleted or not yours (exit code 1); ``unsnooze``: ``{"unsnoozed": [id, ...]}``,
@@ -80,14 +100,15 @@ import shutil
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, TextIO, cast
 
 from app import APP_NAME, __version__, bulk
 from app.backend import InboxBackend, missing_error
-from app.compose import NOT_SENT, SENT, ComposeError, deliver
-from app.config import ConfigError, Settings, load_settings
-from app.connect import PasswordPrompt, open_backend
+from app.compose import NOT_SENT, SENT, ComposeError, deliver, resolve_recipients
+from app.config import ConfigError, ProfileSet, Settings, load_profile_set, load_settings, unified_profiles
+from app.connect import PasswordPrompt, open_backend, open_unified
 from app.errors import (
     ForbiddenError,
     InboxError,
@@ -107,6 +128,7 @@ from app.models import (
     User,
     short_id,
 )
+from app.purge import PurgePlan
 from app.sanitize import clean, clean_line, safe_url
 from app.startup import Prefetch
 from app.timefmt import local_time, local_time_and_age, local_time_numeric, relative_time_in_words
@@ -121,6 +143,11 @@ EXIT_UNKNOWN = 3
 EXIT_INTERRUPTED = 130
 DEFAULT_LIMIT = 50
 SENDER_WIDTH = 20
+ROLE_NAMES_SHOWN = 10
+"""Recipients named when writing to a role; the rest are counted."""
+SET_COMMANDS = ("list", "show", "archive", "unarchive", "delete", "whoami", "watch")
+"""The subcommands that work on several profiles at once (``app.cli_unified``)."""
+ONE_SERVER_ENV = ("DIRECTUS_URL", "DIRECTUS_TOKEN", "DIRECTUS_EMAIL", "DIRECTUS_INBOX_PROFILE")
 
 
 class UsageError(Exception):
@@ -153,6 +180,40 @@ def _notification_id(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is not a notification id (a positive number)")
     return value
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A notification on the command line: ``ID``, or ``PROFILE:ID`` (that profile's server's id)."""
+
+    profile: str | None
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.profile}:{self.id}" if self.profile is not None else str(self.id)
+
+
+def _reference(text: str) -> Reference:
+    profile, colon, number = text.rpartition(":")
+    if colon and not profile.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' has no profile before the colon (write PROFILE:ID)")
+    return Reference(profile.strip() if colon else None, _notification_id(number))
+
+
+def _profile_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a list of profiles (write work,staging)")
+    return names
+
+
+def _age(text: str) -> timedelta:
+    from app.purge import parse_age
+
+    try:
+        return parse_age(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive(text: str) -> int:
@@ -225,6 +286,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the embedded inbox even if a server is configured",
     )
+    group.add_argument(
+        "--profiles",
+        default=argparse.SUPPRESS,
+        type=_profile_names,
+        metavar="A,B",
+        help="several profiles of the config file as one inbox (ids then PROFILE:ID)",
+    )
+    group.add_argument(
+        "--unified",
+        default=argparse.SUPPRESS,
+        action="store_true",
+        help="the profiles of the config file's unified list as one inbox",
+    )
 
     parser = _Parser(
         prog=PROG,
@@ -268,18 +342,24 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sub)
 
     sub = command("show", "Show one notification.")
-    sub.add_argument("id", type=_notification_id, metavar="ID")
+    sub.add_argument("id", type=_reference, metavar="ID")
     json_flag(sub)
 
-    sub = command("send", "Send a notification to one or more users.")
+    sub = command("send", "Send a notification to one or more users, or to a role's users.")
     sub.add_argument(
         "--to",
         action="extend",
         nargs="+",
-        required=True,
         metavar="USER",
         help="recipient: user id, e-mail address or name (several allowed)",
     )
+    sub.add_argument(
+        "--to-role",
+        action="append",
+        metavar="ROLE",
+        help="every active user of the role (its name or id) whom you may read; asks first, unless --yes",
+    )
+    sub.add_argument("--yes", "-y", action="store_true", help="do not ask before writing to a role")
     sub.add_argument("--subject", required=True, metavar="S")
     body = sub.add_mutually_exclusive_group()
     body.add_argument("--message", metavar="M", help="message (Markdown)")
@@ -293,11 +373,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("unarchive", "Move notifications back to the inbox."),
     ):
         sub = command(name, help_text)
-        sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
+        sub.add_argument("ids", type=_reference, nargs="+", metavar="ID")
         json_flag(sub)
 
     sub = command("delete", "Delete notifications (asks first, unless --yes).")
-    sub.add_argument("ids", type=_notification_id, nargs="+", metavar="ID")
+    sub.add_argument("ids", type=_reference, nargs="+", metavar="ID")
     sub.add_argument("--yes", "-y", action="store_true", help="do not ask; needed when stdin is not a terminal")
     json_flag(sub)
 
@@ -305,6 +385,16 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sub)
 
     sub = command("watch", "Print each new notification as it arrives, until ctrl+c (--json: one object a line).")
+    json_flag(sub)
+
+    sub = command("purge", "Delete old notifications in bulk, as an admin (states what, then asks, unless --yes).")
+    sub.add_argument("--archived", action="store_true", help="only archived notifications")
+    sub.add_argument(
+        "--older-than", type=_age, metavar="AGE", help="only those older than AGE, like 90d (min, h, d, w, y)"
+    )
+    sub.add_argument("--all-users", action="store_true", help="every user's (that you may read), not only yours")
+    sub.add_argument("--dry-run", action="store_true", help="say what would be deleted, and delete nothing")
+    sub.add_argument("--yes", "-y", action="store_true", help="do not ask; needed when stdin is not a terminal")
     json_flag(sub)
 
     sub = command("snooze", "Hide notifications from the inbox until a time (kept on this machine).")
@@ -585,8 +675,42 @@ def _read_message(args: argparse.Namespace) -> str | None:
         ) from None
 
 
+async def _role_recipients(backend: InboxBackend, args: argparse.Namespace, out: Output) -> list[User]:
+    """Every user of ``--to-role`` (and ``--to``), once each, after saying how many will receive it."""
+    capabilities = await backend.capabilities()
+    if not capabilities.can_create:
+        raise ForbiddenError(capabilities.why_not("create") or "You may not send notifications.", code="FORBIDDEN")
+    members: list[User] = []
+    roles: list[str] = []
+    for role in args.to_role:
+        found = await backend.role_members(role)
+        name = clean_line(found.role.name or found.role.id)
+        if not found.users:
+            raise ComposeError("to", f"The role {name} has no active user you may read: nobody would receive it.")
+        members += found.users
+        inactive = f", {found.inactive:,} not active left out" if found.inactive else ""
+        roles.append(f"role {name}: {bulk.plural(len(found.users), 'user')}{inactive}")
+    named = await resolve_recipients(backend, args.to) if args.to else []
+    everyone = list({user.id.lower(): user for user in [*named, *members]}.values())
+    shown = ", ".join(clean_line(user.display_name) for user in everyone[:ROLE_NAMES_SHOWN])
+    more = f" and {len(everyone) - ROLE_NAMES_SHOWN:,} more" if len(everyone) > ROLE_NAMES_SHOWN else ""
+    out.note(f"{bulk.plural(len(everyone), 'user')} will receive it ({'; '.join(roles)}): {shown}{more}.")
+    if not args.yes:
+        if not _stdin_is_tty():
+            raise UsageError(
+                "Refusing to write to a role without confirmation: stdin is not a terminal. "
+                f"Pass --yes to send to {bulk.plural(len(everyone), 'user')}"
+            )
+        if not _confirm(f"Send “{clean_line(args.subject)}” to {bulk.plural(len(everyone), 'user')}? [y/N] ", out):
+            raise Declined("Nothing was sent")
+    return everyone
+
+
 async def cmd_send(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
-    delivery = await deliver(backend, args.to, args.subject, args.message_text, args.collection, args.item)
+    recipients: list[str | User] = list(args.to or [])
+    if args.to_role:
+        recipients = list(await _role_recipients(backend, args, out))
+    delivery = await deliver(backend, recipients, args.subject, args.message_text, args.collection, args.item)
     if delivery.state == NOT_SENT and delivery.error is not None:
         raise delivery.error
     if delivery.state != SENT:
@@ -725,6 +849,124 @@ async def cmd_watch(backend: InboxBackend, args: argparse.Namespace, out: Output
     return await watch(backend, out.out, out.note, as_json=args.json)
 
 
+class _ProgressBar:
+    """One line on a terminal's stderr, redrawn: ``[#######.......] 1,500/3,000 deleted``."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:,}/{total:,} deleted")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _purge_json(plan: PurgePlan, deleted: int | None) -> dict[str, Any]:
+    def moment(value: datetime | None) -> str | None:
+        return (
+            None if value is None else value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        )
+
+    criteria = plan.criteria
+    return {
+        "criteria": {
+            "archived": criteria.archived,
+            "older_than_seconds": None if criteria.older_than is None else int(criteria.older_than.total_seconds()),
+            "all_users": criteria.all_users,
+        },
+        "cutoff": moment(plan.cutoff),
+        "planned": plan.count,
+        "oldest": moment(plan.oldest),
+        "newest": moment(plan.newest),
+        "deleted": deleted,
+    }
+
+
+PURGE_RECOUNT = 5.0
+"""Seconds an interrupted purge waits for the server to say how many it deleted."""
+
+
+async def _purged_so_far(backend: InboxBackend, plan: PurgePlan, reported: int) -> str:
+    """What an interrupted purge deleted, as the server tells it (a chunk in flight may or may not
+    have gone); as far as the answers went when the server does not say in time."""
+    from app.purge import remaining
+
+    try:
+        left = await asyncio.wait_for(remaining(backend, plan), PURGE_RECOUNT)
+    except (InboxError, TimeoutError):
+        return f"{reported:,} of {plan.count:,} deleted, and perhaps a chunk more (the server could not be asked)"
+    return f"{plan.count - left:,} of {plan.count:,} deleted (the server holds {left:,} of them)"
+
+
+async def cmd_purge(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
+    from app.purge import PurgeCriteria, plan_purge, run_purge
+
+    try:
+        criteria = PurgeCriteria(archived=args.archived, older_than=args.older_than, all_users=args.all_users)
+    except ValueError:
+        raise UsageError("purge needs --archived, --older-than AGE, or both; it never deletes everything") from None
+    plan = await plan_purge(backend, criteria)
+    if not plan.count or args.dry_run:
+        if args.json:
+            out.json(_purge_json(plan, None))
+        else:
+            out.line(plan.describe() if not plan.count else f"Would delete {plan.describe()}.")
+        return EXIT_OK
+    if not args.yes and not _stdin_is_tty():
+        raise UsageError(
+            "Refusing to purge without confirmation: stdin is not a terminal. "
+            f"Pass --yes to delete {bulk.plural(plan.count)} (--dry-run to see them first)"
+        )
+    if not args.yes and not _confirm(f"Delete {plan.describe()}? [y/N] ", out):
+        raise Declined("Nothing was deleted")
+    if args.yes:
+        out.note(f"deleting {plan.describe()}")
+    bar = _ProgressBar(out.err) if _stderr_is_tty() else None
+    deleted = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal deleted
+        deleted = done
+        if bar is not None:
+            bar(done, total)
+
+    try:
+        result = await run_purge(backend, plan, progress=report)
+    except (asyncio.CancelledError, InboxError):
+        if bar is not None:
+            bar.finish()
+        out.note(
+            f"stopped: {await _purged_so_far(backend, plan, deleted)}; run the same command again to delete the rest."
+        )
+        raise
+    if bar is not None:
+        bar.finish()
+    if args.json:
+        out.json(_purge_json(plan, result.deleted))
+    else:
+        out.line(result.describe())
+    if result.stopped is not None:
+        if result.stopped.unknown:
+            raise OutcomeUnknown(result.describe())
+        failure = result.stopped.failure()
+        if failure is not None:
+            raise failure
+    return EXIT_OK
+
+
 async def cmd_snooze(backend: InboxBackend, args: argparse.Namespace, out: Output) -> int:
     ids = list(dict.fromkeys(args.ids))
     until: datetime = args.until_moment
@@ -780,6 +1022,7 @@ COMMANDS = {
     "unarchive": cmd_unarchive,
     "delete": cmd_delete,
     "whoami": cmd_whoami,
+    "purge": cmd_purge,
     "snooze": cmd_snooze,
     "unsnooze": cmd_unsnooze,
 }
@@ -845,6 +1088,77 @@ def _open_tui(settings: Settings, out: Output) -> int:
     return int(return_code or 0)
 
 
+def _references(args: argparse.Namespace) -> list[Reference]:
+    given = list(getattr(args, "ids", None) or [getattr(args, "id", None)])
+    return [ref for ref in given if isinstance(ref, Reference)]  # snooze's ids are this server's own
+
+
+def _names_a_server(args: argparse.Namespace) -> bool:
+    """Whether a flag or the environment chooses one server or profile (then the TUI opens it)."""
+    flags = ("url", "token", "profile", "embedded", "demo_size")
+    return any(getattr(args, flag, None) for flag in flags) or any(os.environ.get(name) for name in ONE_SERVER_ENV)
+
+
+def _profile_set(args: argparse.Namespace) -> ProfileSet | None:
+    """The profiles the command line asks for at once (``--profiles``, ``--unified``, ``PROFILE:ID``,
+    or the TUI with the config's ``unified``), or ``None`` for one inbox."""
+    explicit: list[str] | None = getattr(args, "profiles", None)
+    unified = bool(getattr(args, "unified", False))
+    named = list(dict.fromkeys(ref.profile for ref in _references(args) if ref.profile is not None))
+    config, transport = getattr(args, "config", None), getattr(args, "transport", None)
+    if explicit is None and not unified and not named:
+        if args.command is None and not _names_a_server(args) and unified_profiles(config=config):
+            return load_profile_set(None, config=config, transport=transport)
+        return None
+    if explicit is not None and unified:
+        raise UsageError("--profiles and --unified both choose the profiles; give one of them")
+    single = ("url", "token", "profile", "embedded", "demo_size", "ca_bundle", "insecure_http")
+    clashing = [name for name in single if getattr(args, name, None)]
+    if clashing:
+        flag = "--" + clashing[0].replace("_", "-")
+        raise UsageError(
+            f"{flag} is for one server; with several profiles each takes its own settings from the config file"
+        )
+    if args.command is not None and args.command not in SET_COMMANDS:
+        raise UsageError(f"{args.command} works on one server: choose it with --profile NAME")
+    profiles = load_profile_set(explicit or (None if unified else named), config=config, transport=transport)
+    stray = [name for name in named if name not in profiles.profiles]
+    if stray:
+        raise UsageError(f"'{stray[0]}' is not among the profiles chosen ({', '.join(profiles.names)})")
+    return profiles
+
+
+def _run_profiles(profiles: ProfileSet, args: argparse.Namespace, out: Output) -> int:
+    from app import cli_unified
+
+    out.secrets.extend(profiles.secrets())
+    for warning in profiles.primary.warnings:
+        out.note(f"warning: {warning}")
+    if args.command is None:
+        return _open_unified_tui(profiles, out)
+    unified = open_unified(profiles, password_prompt=_password_prompt(out))
+    return asyncio.run(cli_unified.run_command(unified, args, out))
+
+
+def _open_unified_tui(profiles: ProfileSet, out: Output) -> int:
+    """The TUI on the unified inbox of *profiles*; the app-wide settings are the first profile's."""
+    if not (_stdin_is_tty() and _stdout_is_tty()):
+        raise UsageError(f"The inbox needs a terminal. For scripts use a subcommand, like '{PROG} list --unified'")
+    backend = open_unified(profiles, password_prompt=_password_prompt(out))
+    from app.ui.app import InboxApp  # Textual is imported only to open the TUI
+
+    app = InboxApp(backend, profiles.primary)
+
+    async def run_app() -> None:
+        try:
+            await app.run_async()
+        finally:
+            await backend.aclose()
+
+    asyncio.run(run_app())
+    return int(getattr(app, "return_code", None) or 0)
+
+
 def _run(argv: Sequence[str] | None, out: Output) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -858,6 +1172,15 @@ def _run(argv: Sequence[str] | None, out: Output) -> int:
     if token:
         out.secrets.append(token)
     try:
+        if args.command == "send" and not args.to and not args.to_role:
+            raise UsageError(f"send needs --to USER or --to-role ROLE. Run '{PROG} send --help' for usage")
+        profiles = _profile_set(args)
+        if profiles is not None:
+            return _run_profiles(profiles, args, out)
+        if hasattr(args, "ids"):
+            args.ids = [ref.id if isinstance(ref, Reference) else ref for ref in args.ids]
+        elif isinstance(getattr(args, "id", None), Reference):
+            args.id = args.id.id
         settings = load_settings(
             config=getattr(args, "config", None),
             url=getattr(args, "url", None),

@@ -4,6 +4,7 @@ The file is ``<user config dir>/directus-inbox/config.toml`` (``--config`` or
 ``DIRECTUS_INBOX_CONFIG`` point elsewhere)::
 
     default_profile = "work"      # optional
+    unified = ["work", "staging"] # optional: these inboxes as one list (``load_profile_set``)
     theme = "textual-dark"        # optional, any Textual theme name
     [keymap]                      # optional: binding id -> keys (App.set_keymap)
     archive = "e"
@@ -164,6 +165,8 @@ class ConfigFile(BaseModel):
     keymap: dict[str, str] = Field(default_factory=dict)
     alerts: Alerts = Field(default_factory=Alerts)
     profiles: dict[str, Profile] = Field(default_factory=dict)
+    unified: list[str] | None = None
+    """Profiles whose inboxes the app shows as one list (``load_profile_set``)."""
     views: dict[str, ViewSettings] = Field(default_factory=dict)
 
     @field_validator("views")
@@ -325,7 +328,7 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
     if kind == "extra_forbidden":
         known = {"[profiles": ", ".join(Profile.model_fields), "[alerts]": "bell, desktop"}.get(
             table.split(".")[0],
-            "default_profile, theme, poll_interval, [keymap], [alerts], [profiles.NAME], [views.NAME]",
+            "default_profile, theme, poll_interval, unified, [keymap], [alerts], [profiles.NAME], [views.NAME]",
         )
         return f"{where}: unknown setting '{key}' in {table}. Remove it, or use one of: {known}."
     if loc[-1:] == ["transport"]:
@@ -336,6 +339,8 @@ def _explain(error: ValidationError, path: Path, text: str) -> str:
         return f"{where}: {loc[1]} in [alerts] must be true or false. Fix it in {table}."
     if loc[-1:] == ["insecure_http"]:
         return f"{where}: insecure_http must be true or false. Fix it in {table}."
+    if loc[:1] == ["unified"]:
+        return f'{where}: unified must be a list of profile names, like unified = ["work", "staging"]. Fix it.'
     if loc[:1] == ["keymap"]:
         return f"{where}: every [keymap] entry must be a binding id = \"keys\" string. Fix the entry '{key}'."
     if loc[:1] == ["profiles"] and len(loc) == 2:
@@ -619,3 +624,140 @@ def check_transport_security(url: str, *, insecure_http: bool) -> None:
         f"Refusing to connect to {url} over plain http: the token or password would cross the network "
         "unencrypted. Use https://, or pass --insecure-http (insecure_http = true in the profile) to allow it."
     )
+
+
+# --- several profiles at once ------------------------------------------------------------------------
+
+LABEL_WIDTH = 4
+"""Characters of a profile's label on a row of the unified inbox."""
+
+SET_ENV_LEFT_OUT = ("DIRECTUS_URL", "DIRECTUS_TOKEN", "DIRECTUS_EMAIL", "DIRECTUS_PASSWORD", "DIRECTUS_INBOX_PROFILE")
+"""The environment that names one server and its credentials: never applied to a set of profiles,
+where it would send one server's token or password to every other."""
+
+
+class ProfileSet(BaseModel):
+    """Several profiles of the config file, each resolved on its own (``profiles[name]``), in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profiles: dict[str, Settings]
+    """Each profile's settings, as ``load_settings(profile=name)`` resolves them from the file
+    alone: its URL, its own credentials, transport, timeout and trust; the app-wide parts (theme,
+    keymap, poll interval, alerts) are the same in each."""
+    labels: dict[str, str]
+    """A short, unique label per profile for rows and status lines (``profile_labels``)."""
+    config_path: Path | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.profiles)
+
+    @property
+    def primary(self) -> Settings:
+        """The first profile's settings: where the app-wide settings are read from."""
+        return next(iter(self.profiles.values()))
+
+    def secrets(self) -> list[str]:
+        return [secret for settings in self.profiles.values() for secret in settings.secrets()]
+
+
+def profile_labels(names: list[str], width: int = LABEL_WIDTH) -> dict[str, str]:
+    """A label of at most *width* characters per profile name, unique (ignoring case).
+
+    The name cut to *width* ("staging" -> "stag"). Among names that would share a label the
+    shortest keeps it, and each other keeps its first ``width - 1`` characters and adds a letter
+    or digit of its own, preferring one where it differs from the others ("prod", "prod-eu",
+    "prod-us" -> "prod", "proe", "prou"); failing that, a number ("pro2"). Control characters and
+    spaces are left out: a label is one word on one line.
+    """
+    cleaned = {
+        name: "".join(char for char in name if char.isprintable() and not char.isspace()) or "?" for name in names
+    }
+    labels = {name: text[:width] for name, text in cleaned.items()}
+    groups: dict[str, list[str]] = {}
+    for name, label in labels.items():
+        groups.setdefault(label.casefold(), []).append(name)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        _keeper, *others = sorted(group, key=lambda name: len(cleaned[name]))  # the shortest keeps its label
+        used = {label.casefold() for name, label in labels.items() if name not in others}
+        for name in others:
+            text = cleaned[name]
+            head = text[: width - 1]
+            rivals = [cleaned[other] for other in group if other != name]
+            positions = range(len(head), len(text))
+            differing = [i for i in positions if any(i >= len(rival) or rival[i] != text[i] for rival in rivals)]
+            candidates = [head + text[i] for i in (*differing, *positions) if text[i].isalnum()]
+            candidates += [text[: width - len(str(number))] + str(number) for number in range(2, len(names) + 2)]
+            labels[name] = next(candidate for candidate in candidates if candidate.casefold() not in used)
+            used.add(labels[name].casefold())
+    return labels
+
+
+def load_profile_set(
+    names: list[str] | None = None,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    transport: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ProfileSet:
+    """The settings of several profiles: *names*, or with ``None`` the config file's ``unified`` list.
+
+    Each profile is resolved from the file alone (``--url``, ``--token`` and their environment
+    variables name one server and are not applied to a set; see ``SET_ENV_LEFT_OUT``): its
+    credentials go only to its own URL, as with ``--profile``. A name that is not a profile, a
+    repeated name, or a profile without a URL is a ``ConfigError``.
+    """
+    env = os.environ if env is None else env
+    path, must_exist = config_path(config, env)
+    file, text = read_config(path, must_exist=must_exist)
+    source = "--profiles"
+    if names is None:
+        if not file.unified:
+            raise ConfigError(
+                f'{path} has no unified list. Add unified = ["work", "staging"] at the top of the file, '
+                "or name the profiles with --profiles work,staging."
+            )
+        names, source = list(file.unified), f"unified in {_where(path, _line_of_key(text, 'unified'))}"
+    names = [name.strip() for name in names]
+    if not names or any(not name for name in names):
+        raise ConfigError(f"The profiles from {source} include an empty name. Give names like work,staging.")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(f"The profiles from {source} name {', '.join(repeated)} twice. Name each profile once.")
+    unknown = [name for name in names if name not in file.profiles]
+    if unknown:
+        known = ", ".join(file.profiles) or "none"
+        raise ConfigError(
+            f"There is no profile {', '.join(repr(name) for name in unknown)} (from {source}) in {path} "
+            f"(profiles: {known}). Add [profiles.NAME] to the file, or fix the name."
+        )
+    own_env = {key: value for key, value in env.items() if key not in SET_ENV_LEFT_OUT}
+    own_env[CONFIG_ENV] = str(path)
+    profiles = {name: load_settings(profile=name, transport=transport, env=own_env) for name in names}
+    return ProfileSet(profiles=profiles, labels=profile_labels(names), config_path=path)
+
+
+def load_all_profiles(
+    *, config: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> ProfileSet:
+    """Every profile of the config file, in the file's order (for a picker); ``ConfigError`` as
+    ``load_profile_set``, also when the file has no profile."""
+    env = os.environ if env is None else env
+    path, must_exist = config_path(config, env)
+    file, _ = read_config(path, must_exist=must_exist)
+    if not file.profiles:
+        raise ConfigError(f"{path} has no profiles. Add [profiles.NAME] with a url and a token.")
+    return load_profile_set(list(file.profiles), config=path, env=env)
+
+
+def unified_profiles(
+    *, config: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> list[str] | None:
+    """The config file's ``unified`` list, or ``None`` when it has none."""
+    env = os.environ if env is None else env
+    path, must_exist = config_path(config, env)
+    file, _ = read_config(path, must_exist=must_exist)
+    return list(file.unified) if file.unified else None

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.backend import InboxBackend
-from app.config import ConfigError, Settings, check_transport_security, check_url
+from app.config import ConfigError, ProfileSet, Settings, check_transport_security, check_url
 
 if TYPE_CHECKING:
     from app.api.auth import Auth
+    from app.unified import UnifiedBackend
 
 PasswordPrompt = Callable[[str], str]
 
@@ -95,3 +96,23 @@ def _auth(settings: Settings, url: str, password_prompt: PasswordPrompt | None) 
                 f"No password given for {settings.email}. Type it at the prompt, or set DIRECTUS_PASSWORD."
             )
     return PasswordLogin(settings.email, password)
+
+
+def open_backends(profiles: ProfileSet, *, password_prompt: PasswordPrompt | None = None) -> dict[str, InboxBackend]:
+    """One backend per profile of *profiles*, in order, each with its own settings (``open_backend``):
+    a profile's credentials go only to its own server. A password is asked for per profile.
+    Nothing is opened unless all are: a ``ConfigError`` for one closes none (none has connected)."""
+    return {
+        name: open_backend(settings, password_prompt=password_prompt) for name, settings in profiles.profiles.items()
+    }
+
+
+def open_unified(
+    profiles: ProfileSet, *, password_prompt: PasswordPrompt | None = None, patience: float | None = None
+) -> UnifiedBackend:
+    """The unified inbox of *profiles* (``app.unified.UnifiedBackend``, with the set's labels);
+    *patience*: seconds a listing waits for a server (``None``: the default)."""
+    from app.unified import DEFAULT_PATIENCE, UnifiedBackend
+
+    backends = open_backends(profiles, password_prompt=password_prompt)
+    return UnifiedBackend(backends, labels=profiles.labels, patience=patience or DEFAULT_PATIENCE)

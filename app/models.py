@@ -87,6 +87,25 @@ def short_id(user_id: str) -> str:
 UserRef = str | User
 
 
+class Role(BaseModel):
+    """A Directus role, as much of it as the inbox reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str | None = None
+
+
+class RoleMembers(BaseModel):
+    """A role and its users whom the current user may read (``InboxBackend.role_members``)."""
+
+    role: Role
+    users: list[User]
+    """The active ones: those a notification is for."""
+    inactive: int = 0
+    """Members the current user may read who are not active (invited, suspended, archived): left out."""
+
+
 def user_id_of(ref: UserRef | None) -> str | None:
     if ref is None:
         return None
@@ -355,6 +374,11 @@ class Page(BaseModel):
     filter_count: int
     offset: int = 0
     limit: int = MAX_PAGE
+    unreachable: dict[str, str] = Field(default_factory=dict)
+    """A unified inbox's profiles whose part is missing from this page (not reachable, too slow, or
+    refusing), each with why in one line; they are left out of the items and the counts."""
+    profile_counts: dict[str, int] = Field(default_factory=dict)
+    """A unified inbox's ``filter_count`` per profile that answered (the sum is ``filter_count``)."""
 
 
 Access = Literal["full", "partial", "none"]
@@ -415,7 +439,7 @@ class Capabilities(BaseModel):
 class BackendInfo(BaseModel):
     """Where the inbox lives, for the header and for ``whoami``."""
 
-    kind: Literal["embedded", "rest", "graphql"]
+    kind: Literal["embedded", "rest", "graphql", "unified"]
     location: str
     """The server's URL, or the embedded inbox's file."""
     public_url: str | None = None

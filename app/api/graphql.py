@@ -51,6 +51,7 @@ from app.models import (
     NotificationDraft,
     Page,
     Query,
+    RoleMembers,
     User,
 )
 
@@ -223,6 +224,9 @@ class GraphQLBackend(InboxBackend):
 
     async def capabilities(self) -> Capabilities:
         return await rest.read_capabilities(self.client)  # /permissions/me has no GraphQL counterpart
+
+    async def role_members(self, role: str) -> RoleMembers:
+        return await rest.role_members(self.client, role)  # two plain reads: one implementation, over REST
 
     # --- over GraphQL --------------------------------------------------------------------------
     async def _graphql(self, document: str, what: str, variables: Variables | None = None) -> dict[str, Any]:

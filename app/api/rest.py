@@ -2,7 +2,7 @@
 
 Endpoints (relative to the server URL):
   GET|SEARCH /notifications, GET|PATCH|DELETE /notifications/{id}, POST|PATCH|DELETE /notifications,
-  GET /users/me, GET /users, GET /permissions/me.
+  GET /users/me, GET /users, GET /permissions/me; GET /roles (writing to a role).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from app.api.permissions import ANSWER as PERMISSIONS
 from app.api.permissions import capabilities_from_permissions
 from app.backend import InboxBackend
 from app.counts import BY_COUNT, HOUR_GROUPS, DayCount, GroupCount, GroupField, HourlyPlan, LocalDays, narrowed
-from app.errors import ForbiddenError, InvalidInputError, not_found_or_forbidden, unexpected_answer
+from app.errors import ForbiddenError, InvalidInputError, NotFoundError, not_found_or_forbidden, unexpected_answer
 from app.models import (
     USER_FIELDS,
     BackendInfo,
@@ -32,6 +32,8 @@ from app.models import (
     NotificationDraft,
     Page,
     Query,
+    Role,
+    RoleMembers,
     User,
 )
 
@@ -44,6 +46,7 @@ USER_FIELDS_PARAM = ",".join(USER_FIELDS)
 LISTING = "the list of notifications"
 CURRENT_USER = "the question who you are"
 USERS = "the list of users"
+ROLES = "the list of roles"
 COUNTS = "the counts of notifications"
 
 
@@ -140,6 +143,47 @@ async def read_capabilities(client: DirectusClient) -> Capabilities:
     """``GET /permissions/me``, read into what the current user may do with notifications."""
     body = await client.call("GET", "/permissions/me")
     return capabilities_from_permissions(read(Answer[dict[str, Any]], body, PERMISSIONS).data)
+
+
+class _Member(User):
+    status: str | None = None
+
+
+async def role_members(client: DirectusClient, role: str) -> RoleMembers:
+    """``GET /roles`` for the role named *role* (exactly, else ignoring case, else by id), then
+    ``GET /users`` for its members the user may read; only active users are kept.
+
+    A role's child roles (Directus 11's nested roles) are not expanded: their users are not members.
+    """
+    wanted = role.strip()
+    try:
+        body = await client.call("GET", "/roles", params={"fields": "id,name", "limit": -1, "sort": "name"})
+    except ForbiddenError:
+        raise ForbiddenError("Your role may not read roles, so it cannot write to one.", code="FORBIDDEN") from None
+    roles = read(Answer[list[Role]], body, ROLES).data
+    exact = [r for r in roles if r.name == wanted]
+    folded = [r for r in roles if (r.name or "").casefold() == wanted.casefold()]
+    by_id = [r for r in roles if r.id.lower() == wanted.lower()]
+    found = exact or folded or by_id
+    if len(found) != 1:
+        names = ", ".join(sorted(r.name or r.id for r in roles)) or "none"
+        if found:
+            raise InvalidInputError(f"Several roles are named '{wanted}' (ignoring case). Give the role's id instead.")
+        raise NotFoundError(f"There is no role '{wanted}' that you may read (roles: {names}).", code="FORBIDDEN")
+    chosen = found[0]
+    params = {
+        "fields": f"{USER_FIELDS_PARAM},status",
+        "filter": json.dumps({"role": {"_eq": chosen.id}}),
+        "limit": -1,
+        "sort": ",".join(USERS_SORT),
+    }
+    try:
+        body = await client.call("GET", "/users", params=params)
+    except ForbiddenError:
+        return RoleMembers(role=chosen, users=[])
+    members = read(Answer[list[_Member]], body, USERS).data
+    active = [User.model_validate(member.model_dump()) for member in members if member.status in (None, "active")]
+    return RoleMembers(role=chosen, users=active, inactive=len(members) - len(active))
 
 
 class RestBackend(InboxBackend):
@@ -268,6 +312,9 @@ class RestBackend(InboxBackend):
 
     async def capabilities(self) -> Capabilities:
         return await read_capabilities(self.client)
+
+    async def role_members(self, role: str) -> RoleMembers:
+        return await role_members(self.client, role)
 
     async def _on_item(self, notification_id: int, method: str, **kwargs: Any) -> Any:
         """A request on one notification, where 403 means "not found or not allowed"."""

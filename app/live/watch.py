@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.backend import InboxBackend
 from app.errors import InboxError
@@ -18,6 +18,9 @@ from app.live.changes import ConnectionState
 from app.live.inbox import LiveInbox
 from app.models import Notification, short_id
 from app.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from app.unified import UnifiedLive
 
 
 def describe_connection(state: ConnectionState) -> str:
@@ -36,7 +39,10 @@ def notification_line(item: Notification, names: dict[str, str]) -> str:
     when = item.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S") if item.timestamp else "-"
     sender = item.sender_id
     who = "system" if sender is None else names.get(sender) or short_id(sender)
-    return f"{item.id}  {when}  {clean_line(who)}  {clean_line(item.subject) or '(no subject)'}"
+    # A unified inbox's row is written as the CLI takes it back: PROFILE:ID.
+    profile, native = getattr(item, "profile", None), getattr(item, "native_id", None)
+    ref = clean_line(f"{profile}:{native}") if profile is not None else str(item.id)
+    return f"{ref}  {when}  {clean_line(who)}  {clean_line(item.subject) or '(no subject)'}"
 
 
 def notification_json(item: Notification) -> str:
@@ -56,6 +62,15 @@ async def _learn_names(backend: InboxBackend, senders: Iterable[str | None], nam
         names.setdefault(sender, short_id(sender))
 
 
+def _following(backend: InboxBackend, poll_interval: float | None) -> LiveInbox | UnifiedLive:
+    """A ``LiveInbox``, or for a unified inbox a ``UnifiedLive`` (one per server, merged)."""
+    from app.unified import UnifiedBackend, UnifiedLive
+
+    if isinstance(backend, UnifiedBackend):
+        return UnifiedLive(backend, poll_interval=poll_interval)
+    return LiveInbox(backend, poll_interval=poll_interval)
+
+
 async def watch(
     backend: InboxBackend,
     out: TextIO,
@@ -71,7 +86,7 @@ async def watch(
     """
     await backend.me()
     names: dict[str, str] = {}
-    async with LiveInbox(backend, poll_interval=poll_interval) as live:
+    async with _following(backend, poll_interval) as live:
         async for batch in live.batches():
             if batch.connection is not None:
                 note(describe_connection(batch.connection))
