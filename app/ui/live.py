@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from app.errors import as_inbox_error
-from app.live import ConnectionState, LiveBatch, LiveInbox
 from app.models import ARCHIVED, INBOX, Folder, Notification
 from app.sanitize import clean_line
 from app.ui.messages import LiveChanged, LiveStopped
 
 if TYPE_CHECKING:
+    from app.live import ConnectionState, LiveBatch, LiveInbox
     from app.ui.screens.main import MainScreen
 
 GROUP = "live"
@@ -57,6 +57,9 @@ class LiveUpdates:
         self.view.run_worker(self._follow(max(shown) if shown else None), group=GROUP, exclusive=True)
 
     async def _follow(self, newest_shown: int | None) -> None:
+        # Imported here: websockets and the adapters' HTTP stack are not needed for the first paint.
+        from app.live import LiveInbox
+
         settings = self.view.inbox_app.settings
         poll = None if self.view.backend.info.is_embedded else settings.poll_interval
         try:

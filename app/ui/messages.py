@@ -9,14 +9,17 @@ Loads (``LoadReport``) are handled by ``app.ui.loading``, bulk operations (``Bul
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from app.bulk import Deletion, StatusChange
 from app.errors import InboxError
-from app.live import LiveBatch
 from app.models import Capabilities, Folder, Notification, User
 from app.ui.page_cache import Removal
+
+if TYPE_CHECKING:
+    from app.live import LiveBatch
 
 
 class WorkReport(Message):
