@@ -79,3 +79,14 @@ asyncio.run(main())
     assert run.returncode == 0, run.stderr[-2000:]
     css = run.stdout.split()
     assert len(css) == 5 and all(path.startswith(str(site)) and Path(path).is_file() for path in css)
+
+
+def test_every_package_of_the_app_is_installed():
+    """A non-editable install (CI's) holds only the packages pyproject.toml lists: a new one left out
+    works in a checkout and fails installed ("No module named …")."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "app").rglob("__init__.py")}
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
