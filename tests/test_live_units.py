@@ -15,6 +15,8 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
@@ -79,6 +81,41 @@ def test_the_mirror_keeps_the_same_totals_as_the_server_summary():
     statuses = {2: ARCHIVED, 3: ARCHIVED, 4: "read"}
     assert mirror.fingerprint() == Summary.of_statuses(statuses).fingerprint() == {ARCHIVED: (2, 5), "read": (1, 4)}
     assert mirror.folder_counts() == FolderCounts(inbox=1, archived=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dictionaries(st.integers(1, 60), st.sampled_from(["inbox", ARCHIVED, "read", "ünïcode"]), max_size=30),
+    steps=st.lists(
+        st.tuples(st.booleans(), st.integers(1, 60), st.sampled_from(["inbox", ARCHIVED, "read", "x" * 50])),
+        max_size=60,
+    ),
+)
+def test_the_mirror_holds_what_a_plain_dict_would(start: dict[int, str], steps: list[tuple[bool, int, str]]):
+    """Compact as it is (ids in an array, statuses numbered), it answers as a dict of ids to statuses."""
+    mirror, model = Mirror(start), dict(start)
+    for remove, key, status in steps:
+        if remove:
+            assert mirror.discard(key) == (model.pop(key, None) is not None)
+        else:
+            mirror.set(key, status)
+            model[key] = status
+        assert (key in mirror) == (key in model) and mirror.get(key) == model.get(key)
+    assert mirror.ids() == sorted(model) and len(mirror) == len(model)
+    assert mirror.fingerprint() == Summary.of_statuses(model).fingerprint()
+
+
+def test_a_mirror_of_a_hundred_thousand_is_small():
+    """The live inbox holds every id of the user's: O(inbox), so a few bytes each."""
+    import tracemalloc
+
+    statuses = {key: ("inbox" if key % 3 else ARCHIVED) for key in range(1, 100_001)}
+    tracemalloc.start()
+    mirror = Mirror(statuses)
+    size, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(mirror) == 100_000 and mirror.get(99_999) == ARCHIVED
+    assert size < 2_000_000, f"{size:,} bytes"
 
 
 def test_an_archive_and_an_unarchive_at_once_still_change_the_fingerprint():

@@ -38,8 +38,10 @@ one engine and its state, and split apart they would have to share it by hand.)
 from __future__ import annotations
 
 import asyncio
+import bisect
 import random
 import time
+from array import array
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,37 +83,69 @@ SocketStatus = Literal["idle", "connecting", "open", "down", "refused"]
 
 
 class Mirror:
-    """Every id of the current user's notifications with its status, and per-status totals."""
+    """Every id of the current user's notifications with its status, and per-status totals.
+
+    Compact, as it holds the whole inbox (100,000 ids is 1.2 MB here, where a dict of ids to
+    status strings took 12 MB): the ids in a sorted ``array`` beside, per id, the number of its
+    status in ``_names`` (Directus takes any text as a status, so there is no fixed list). New
+    notifications have the highest ids, so they are appended.
+    """
 
     def __init__(self, statuses: Mapping[int, str]) -> None:
-        self._status: dict[int, str] = {}
+        self._ids = array("q")
+        self._codes = array("I")
+        self._names: list[str] = []
+        self._code_of: dict[str, int] = {}
         self._totals: dict[str, list[int]] = {}
-        for key, status in statuses.items():
-            self.set(key, status)
+        for key in sorted(statuses):
+            self._ids.append(key)
+            self._codes.append(self._code(statuses[key]))
+            self._count(statuses[key], key, +1)
+
+    def _code(self, status: str) -> int:
+        code = self._code_of.get(status)
+        if code is None:
+            code = self._code_of[status] = len(self._names)
+            self._names.append(status)
+        return code
+
+    def _index(self, key: int) -> int | None:
+        index = bisect.bisect_left(self._ids, key)
+        return index if index < len(self._ids) and self._ids[index] == key else None
 
     def __contains__(self, key: int) -> bool:
-        return key in self._status
+        return self._index(key) is not None
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
     def ids(self) -> list[int]:
-        return list(self._status)
+        return self._ids.tolist()
 
     def get(self, key: int) -> str | None:
-        return self._status.get(key)
+        index = self._index(key)
+        return None if index is None else self._names[self._codes[index]]
 
     def set(self, key: int, status: str) -> None:
-        old = self._status.get(key)
-        if old == status:
-            return
-        if old is not None:
+        index = bisect.bisect_left(self._ids, key)
+        if index < len(self._ids) and self._ids[index] == key:
+            old = self._names[self._codes[index]]
+            if old == status:
+                return
             self._count(old, key, -1)
-        self._status[key] = status
+            self._codes[index] = self._code(status)
+        else:
+            self._ids.insert(index, key)
+            self._codes.insert(index, self._code(status))
         self._count(status, key, +1)
 
     def discard(self, key: int) -> bool:
-        old = self._status.pop(key, None)
-        if old is None:
+        index = self._index(key)
+        if index is None:
             return False
-        self._count(old, key, -1)
+        self._count(self._names[self._codes[index]], key, -1)
+        del self._ids[index]
+        del self._codes[index]
         return True
 
     def _count(self, status: str, key: int, sign: int) -> None:
@@ -127,7 +161,7 @@ class Mirror:
 
     def folder_counts(self) -> FolderCounts:
         archived = self._totals.get(ARCHIVED, [0, 0])[0]
-        return FolderCounts(inbox=len(self._status) - archived, archived=archived)
+        return FolderCounts(inbox=len(self._ids) - archived, archived=archived)
 
 
 @dataclass
