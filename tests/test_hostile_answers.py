@@ -83,3 +83,27 @@ async def test_a_mock_answer_is_the_same_as_a_proxied_one(fault_proxy, transport
             except Exception as error:  # noqa: BLE001 - the point is to compare whatever happens
                 ends.append(type(error).__name__)
         assert ends[0] == ends[1], (call, ends)
+
+
+async def probe_statuses(transport: str, answer: httpx.AsyncBaseTransport) -> dict[int, str]:
+    from app.live.probe import probe_for
+
+    async with TRANSPORTS[transport]("http://directus.invalid", StaticToken("t0ken"), transport=answer) as backend:
+        return await probe_for(backend, "00000000-0000-4000-8000-000000000001").statuses()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@settings(max_examples=60, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+@given(answer=rest_body)
+@example(answer={"data": [{"id": 1, "status": {"x": 1}}]})
+@example(answer={"data": [{"id": True, "status": "inbox"}]})
+@example(answer={"data": [{"id": "7", "status": None}, {"id": 8, "status": 3}]})
+def test_the_live_inbox_reads_any_list_of_statuses_or_says_it_is_unexpected(transport, answer):
+    """The live inbox reads every id and status straight from the answer, past the models: any
+    JSON gives ids and status texts, or one line saying the answer was unexpected."""
+    try:
+        statuses = asyncio.run(probe_statuses(transport, serving(json.dumps(answer).encode())))
+    except InboxError as error:
+        assert str(error) and "\n" not in str(error)
+    else:
+        assert all(type(key) is int and isinstance(status, str) for key, status in statuses.items()), statuses

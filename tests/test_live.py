@@ -29,7 +29,7 @@ from app.api import GraphQLBackend, PasswordLogin, RestBackend, StaticToken
 from app.backend import InboxBackend
 from app.embedded import EmbeddedBackend
 from app.live import LiveInbox
-from app.live.probe import GraphQLProbe, RestProbe, Summary, probe_for
+from app.live.probe import GraphQLProbe, Probe, RestProbe, Summary, probe_for
 from app.models import ARCHIVED, INBOX, Notification, NotificationChanges, NotificationDraft, Query
 from tests.support.directus_server import RunningServer, ensure_installed, start_server
 from tests.support.live_recorder import Recorder
@@ -211,7 +211,10 @@ async def test_the_probe_is_one_aggregate_that_agrees_with_the_listing(directus,
     async with TRANSPORTS[transport](directus.url, StaticToken(directus.user.token)) as user:
         probe = probe_for(user, directus.user.id)
         summary = await probe.summary()
-        assert summary == Summary.of_statuses(await probe.statuses())
+        statuses = await probe.statuses()
+        assert summary == Summary.of_statuses(statuses)
+        assert statuses == await Probe.statuses(probe), "read raw, the same as through the backend's models"
+        assert statuses[sent[0].id] == ARCHIVED and statuses[sent[1].id] == INBOX
         assert isinstance(probe, (RestProbe, GraphQLProbe)) and probe.aggregates, "no fallback to the listing"
         assert summary.newest_id >= sent[-1].id
 
