@@ -22,6 +22,7 @@ from app.live import ConnectionState, LiveBatch, LiveInbox
 from app.models import ARCHIVED, INBOX, Folder, Notification
 from app.sanitize import clean_line
 from app.ui.messages import LiveChanged, LiveStopped
+from app.unified import UnifiedBackend, UnifiedLive, UnifiedLiveBatch
 
 if TYPE_CHECKING:
     from app.ui.screens.main import MainScreen
@@ -45,7 +46,7 @@ class LiveUpdates:
         """The server was unreachable since the inbox was last live (or polling)."""
         self.stopped: str | None = None
         """Why the live inbox stopped (a bug in it), if it did; the lists still load on demand."""
-        self._live: LiveInbox | None = None
+        self._live: LiveInbox | UnifiedLive | None = None
 
     def start(self) -> None:
         """Start following, once: after the first page, so its newest notification is the mark."""
@@ -53,14 +54,21 @@ class LiveUpdates:
             return
         self.started = True
         shown = [item.id for notification_list in self.view.lists() for item in notification_list.cache.loaded()]
-        # Nothing shown (the server is down, the inbox empty): the first check only takes stock.
-        self.view.run_worker(self._follow(max(shown) if shown else None), group=GROUP, exclusive=True)
+        self.view.run_worker(self._follow(shown), group=GROUP, exclusive=True)
 
-    async def _follow(self, newest_shown: int | None) -> None:
+    def _live_inbox(self, poll: float | None, shown: list[int]) -> LiveInbox | UnifiedLive:
+        """Each server of a unified inbox followed on its own (``UnifiedLive``), or the one server.
+        Nothing shown (the server is down, the inbox empty): the first check only takes stock."""
+        backend = self.view.backend
+        if isinstance(backend, UnifiedBackend):
+            return UnifiedLive(backend, known_ids=shown, poll_interval=poll)
+        return LiveInbox(backend, poll_interval=poll, newest_known_id=max(shown) if shown else None)
+
+    async def _follow(self, shown: list[int]) -> None:
         settings = self.view.inbox_app.settings
         poll = None if self.view.backend.info.is_embedded else settings.poll_interval
         try:
-            async with LiveInbox(self.view.backend, poll_interval=poll, newest_known_id=newest_shown) as live:
+            async with self._live_inbox(poll, shown) as live:
                 self._live = live
                 async for batch in live.batches():
                     self.view.post_message(LiveChanged(batch))
@@ -77,6 +85,14 @@ class LiveUpdates:
     # --- applying what changed ------------------------------------------------------------------
     def apply(self, batch: LiveBatch) -> None:
         view = self.view
+        if isinstance(batch, UnifiedLiveBatch) and view.unified is not None:
+            if batch.connections:
+                view.unified.connections_changed(batch.connections)
+            if batch.profile_counts:
+                view.unified.live_counts(batch.profile_counts)
+            if view.unified.refresh():
+                for notification_list in view.lists():
+                    notification_list.redraw()
         if batch.connection is not None:
             self._connection_changed(batch.connection)
         if batch.counts is not None and view.bulk.busy is None:
