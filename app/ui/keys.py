@@ -34,6 +34,14 @@ APP: list[BindingType] = [
         show=False,
         priority=True,
     ),
+    key(
+        "P",
+        "switch_profile",
+        "Profiles",
+        "Switch to another profile of the config file (the one you leave stays as it was)",
+        id="switch-profile",
+        show=False,
+    ),
 ]
 """Keys that work wherever no dialog takes them (the App's)."""
 
@@ -191,7 +199,12 @@ SUGGESTIONS: list[BindingType] = [
 ]
 """The suggested recipients (``app.ui.widgets.recipient_input.RecipientSuggestions``)."""
 
-GROUPS = (APP, MAIN_VIEW, LIST, PREVIEW, CONFIRM, HELP, COMPOSE, RECIPIENT_ENTRY, SUGGESTIONS)
+PROFILE_PICKER: list[BindingType] = [
+    key("escape,q", "close", "Close", "Close the profiles and stay where you are", id="profiles-close"),
+]
+"""The profile picker (``app.ui.screens.profiles.ProfilePicker``); enter switches to the highlighted one."""
+
+GROUPS = (APP, MAIN_VIEW, LIST, PREVIEW, CONFIRM, HELP, COMPOSE, RECIPIENT_ENTRY, SUGGESTIONS, PROFILE_PICKER)
 
 
 def bindings(group: list[BindingType]) -> list[Binding]:

@@ -1,0 +1,86 @@
+"""Switching profiles without a restart: two profiles of the config file, two users of the real server.
+
+``admin`` and ``editor`` are the session server's admin and ordinary user. Each profile opened keeps
+its own main view (pages, search, cursor), so switching back shows it at once, with no request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from app.api import RestBackend, StaticToken
+from app.config import load_settings
+from app.connect import open_backend
+from app.models import ARCHIVED, NotificationDraft
+from app.ui.screens.profiles import ProfilePicker
+from tests.support.directus_server import RunningServer
+from tests.ui.support import inbox_app, rows, run, screen_text, settle, toasts
+
+pytestmark = pytest.mark.server
+
+
+def write_config(path: Path, server: RunningServer) -> Path:
+    path.write_text(
+        f'[profiles.admin]\nurl = "{server.url}"\ntoken = "{server.admin.token}"\n\n'
+        f'[profiles.editor]\nurl = "{server.url}"\ntoken = "{server.user.token}"\n'
+    )
+    path.chmod(0o600)
+    return path
+
+
+async def test_the_picker_switches_to_the_other_user_and_back_at_once(directus, tmp_path):
+    mark = f"uiprofile{uuid.uuid4().hex[:8]}"
+    async with RestBackend(directus.url, StaticToken(directus.admin.token)) as admin:
+        created = await admin.create_many(
+            [NotificationDraft(recipient=directus.admin.id, subject=f"{mark} admin {i}") for i in range(3)]
+            + [NotificationDraft(recipient=directus.user.id, subject=f"{mark} editor {i}") for i in range(2)]
+        )
+        settings = load_settings(config=write_config(tmp_path / "config.toml", directus), profile="admin")
+        app = inbox_app(open_backend(settings), settings)
+        try:
+            async with run(app) as pilot:
+                await settle(pilot)
+                first = app.main
+                await pilot.press("slash", *mark, "enter")
+                await settle(pilot)
+                assert len(rows(app)) == 3
+
+                await pilot.press("P")
+                await settle(pilot)
+                assert isinstance(app.screen, ProfilePicker)
+                shown = screen_text(app)
+                assert "● admin" in shown and "editor" in shown and "Switch profile" in shown
+                await pilot.press("down", "enter")
+                await settle(pilot)
+                assert app.main is not first and app.screen is app.main
+                assert "Switched to editor." in toasts(app)
+                assert app.main.me is not None and app.main.me.id == directus.user.id
+                await pilot.press("slash", *mark, "enter")
+                await settle(pilot)
+                assert sorted(line.split(mark)[1].split()[:2] for line in rows(app)) == [
+                    ["editor", "0"],
+                    ["editor", "1"],
+                ]
+
+                # Back to admin: the same view, its search and rows as they were, without a request.
+                await pilot.press("P")
+                await settle(pilot)
+                assert "● editor" in screen_text(app)
+                await pilot.press("up", "enter")
+                await pilot.pause()
+                assert app.main is first and app.screen is first
+                assert first.search_text == mark and len(rows(app)) == 3
+                assert not [worker for worker in first.workers if not worker.is_finished and worker.group != "live"]
+
+                await pilot.press("a")
+                await settle(pilot)
+                assert "1 notification archived." in toasts(app)
+            archived = [n for n in created if (await admin.get(n.id)).status == ARCHIVED]
+            assert len(archived) == 1 and str(archived[0].subject).startswith(f"{mark} admin")
+        finally:
+            await app.profiles.first.backend.aclose()  # the editor's, opened by the app, closed with it
+            for notification in created:
+                await admin.delete(notification.id)
