@@ -46,6 +46,10 @@ class UnifiedStatus:
     def __post_init__(self) -> None:
         self.tags = ProfileTags(self.backend.labels)
 
+    def location_label(self) -> str:
+        """For the header: the unified inbox's profiles (each one's address is in the profile picker)."""
+        return f"unified: {', '.join(self.backend.profiles)}"
+
     # --- what the servers said ------------------------------------------------------------------
     def unreachable(self) -> dict[str, str]:
         """Profiles that did not answer the latest listing or whose live inbox lost them, with why."""

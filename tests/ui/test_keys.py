@@ -25,6 +25,7 @@ from app.ui.screens.compose import ComposeScreen
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.help import HelpScreen
 from app.ui.screens.profiles import ProfilePicker
+from app.ui.screens.purge import PurgeScreen
 from app.ui.widgets.preview import Preview
 from tests.ui.support import inbox_app, run, seeded_inbox, settle, text_in
 
@@ -129,6 +130,7 @@ async def test_every_key_of_the_dialogs_is_in_their_help_and_palette(backend) ->
             ),
             (HelpScreen([]), (keys.HELP,)),
             (ProfilePicker(PROFILES), (keys.PROFILE_PICKER,)),
+            (PurgeScreen(backend), (keys.PURGE,)),
         ):
             application.push_screen(screen)
             await settle(pilot)
@@ -171,6 +173,7 @@ async def test_every_key_can_be_rebound_in_the_keymap(backend) -> None:
             (ComposeScreen(backend, me=ME, capabilities=Capabilities.everything()), keys.COMPOSE),
             (HelpScreen([]), keys.HELP),
             (ProfilePicker(PROFILES), keys.PROFILE_PICKER),
+            (PurgeScreen(backend), keys.PURGE),
         ):
             application.push_screen(screen)
             await settle(pilot)

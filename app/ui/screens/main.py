@@ -54,6 +54,7 @@ PERMISSION_OF_ACTION = {
     "delete": "delete",
     "compose": "create",
     "reply": "create",
+    "purge": "delete",
 }
 NEEDS_ITEM = ("open_item", "copy_link")
 
@@ -143,6 +144,8 @@ class MainScreen(Screen[None]):
         return self.list_of(self.tab)
 
     def location_label(self) -> str:
+        if self.unified is not None:
+            return self.unified.location_label()
         info = self.backend.info
         if info.is_embedded:
             return f"embedded inbox ({self.embedded_reason})"
@@ -483,6 +486,12 @@ class MainScreen(Screen[None]):
             self.backend, me=self.me, capabilities=self.capabilities, reply_to=reply_to, reply_to_name=reply_name
         )
         self.app.push_screen(composer, self._announce_sent)
+
+    # --- purging, as an admin: see app.ui.screens.purge ---------------------------------------------
+    def action_purge(self) -> None:
+        from app.ui.screens.purge import open_purge  # the dialog loads only when it is used
+
+        open_purge(self)
 
     def _announce_sent(self, created: list[Notification] | None) -> None:
         if created:
