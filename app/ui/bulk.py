@@ -25,7 +25,7 @@ from app.sanitize import clean_line
 from app.ui.messages import BulkFailed, BulkProgress, BulkReport, Deleted, StatusChanged, Undone
 from app.ui.page_cache import Removal
 from app.ui.screens.confirm import ConfirmScreen
-from app.ui.unified import keys_text, with_tally
+from app.ui.unified import keys_text, tally, with_tally
 from app.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -146,7 +146,8 @@ class BulkActions:
             if yes:
                 self._delete(chosen)
 
-        question = f"Delete {plural(chosen.count)}? This cannot be undone."
+        per_server = tally(self.view.backend, chosen.keys)
+        question = f"Delete {plural(chosen.count)}{f' ({per_server})' if per_server else ''}? This cannot be undone."
         self.view.app.push_screen(ConfirmScreen(question, detail=detail), confirmed)
 
     def _delete(self, chosen: Targets) -> None:

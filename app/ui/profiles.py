@@ -1,9 +1,10 @@
 """Switching between the config file's profiles without a restart, and back at once.
 
-Each profile the user has opened keeps its own main view (``MainScreen``), as a Textual *mode* of
-the app: its backend, its loaded pages, its cursor and its live inbox stay as they were while
-another profile is in front, so switching back shows it as it was, with no request. The app's
-first inbox (one profile, or the unified inbox of several) is the default mode.
+Each profile the user has opened keeps its own main view (``MainScreen``), installed in the app so
+that Textual keeps it when another is in front: its backend, its loaded pages, its cursor and its
+live inbox stay as they were, so switching back shows it as it was, with no request. The app's
+first inbox (one profile, or the unified inbox of several) stays at the bottom of the screen stack
+(Textual's default screen cannot be switched away); another profile's view goes on top of it.
 
 The profiles are read from the config file when the picker opens (``load_all_profiles``); a
 profile's backend is opened when it is first chosen (``app.connect.open_backend``: its own URL and
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
     from app.ui.app import InboxApp
     from app.ui.screens.main import MainScreen
 
-FIRST = "_default"
-"""The Textual mode of the app's first inbox."""
+FIRST = "_first"
+"""The key of the app's first inbox."""
 UNIFIED = "unified"
 """The picker's name for a unified inbox the app was opened on (no profile can be called that:
 a profile of that name would be shown as itself, the unified inbox under ``FIRST``)."""
@@ -38,7 +39,7 @@ class ProfileChoice:
     """One line of the picker."""
 
     key: str
-    """The mode it switches to (``FIRST`` for the app's first inbox, else the profile's name)."""
+    """The view it switches to (``FIRST`` for the app's first inbox, else the profile's name)."""
     name: str
     location: str
     inbox_count: int | None
@@ -129,8 +130,7 @@ class ProfileSwitcher:
                 self.app.install_screen(kept, f"inbox:{name}")  # kept alive while another is in front
         self.current = key
         self.app.main, self.app.backend = screen, screen.backend
-        # The first view is the bottom of the stack (Textual's default screen, which cannot be
-        # switched away): another profile's view goes on top of it, and is taken off to go back.
+        # The first view is the bottom of the stack (see the module's docstring).
         if screen is self.first:
             while self.app.screen is not self.first:
                 self.app.pop_screen()

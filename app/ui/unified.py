@@ -133,15 +133,23 @@ def own_backend(backend: InboxBackend, notification: Notification) -> InboxBacke
     return backend.backend_for(notification.id) if isinstance(backend, UnifiedBackend) else backend
 
 
+def tally(backend: InboxBackend, keys: Sequence[int] | None) -> str:
+    """ "3 on work, 2 on staging" for a unified inbox's *keys*; "" for one server (or no keys known)."""
+    if not isinstance(backend, UnifiedBackend) or not keys:
+        return ""
+    return backend.describe_tally(keys)
+
+
 def with_tally(backend: InboxBackend, text: str, done: str, keys: Sequence[int]) -> str:
     """*text* ("5 notifications archived. …") with how many on each server after its first sentence's
     *done* ("5 notifications archived (3 on work, 2 on staging). …"); as it was for one server."""
-    if not isinstance(backend, UnifiedBackend) or not keys:
+    per_server = tally(backend, keys)
+    if not per_server:
         return text
     head, found, rest = text.partition(f"{done}.")
     if not found:
-        return f"{text} ({backend.describe_tally(keys)})"
-    return f"{head}{done} ({backend.describe_tally(keys)}).{rest}"
+        return f"{text} ({per_server})"
+    return f"{head}{done} ({per_server}).{rest}"
 
 
 def keys_text(backend: InboxBackend) -> KeysText:

@@ -20,7 +20,7 @@ from app.embedded import EmbeddedBackend
 from app.models import Capabilities, User
 from app.ui import keys
 from app.ui.commands import KeyCommands
-from app.ui.profiles import ProfileChoice
+from app.ui.profiles import FIRST, ProfileChoice
 from app.ui.screens.compose import ComposeScreen
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.help import HelpScreen
@@ -30,7 +30,7 @@ from app.ui.widgets.preview import Preview
 from tests.ui.support import inbox_app, run, seeded_inbox, settle, text_in
 
 PROFILES = [
-    ProfileChoice("_default", "work", "https://work.example.com", 12, True),
+    ProfileChoice(FIRST, "work", "https://work.example.com", 12, True),
     ProfileChoice("staging", "staging", "https://staging.example.com", None, False),
 ]
 ME = User(id="00000000-0000-4000-8000-000000000001", first_name="Ada", email="ada@example.com")

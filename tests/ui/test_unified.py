@@ -10,6 +10,7 @@ import pytest
 
 from app.embedded import EmbeddedBackend
 from app.models import INBOX, Query
+from app.ui.screens.confirm import ConfirmScreen
 from app.unified import UnifiedBackend
 from tests.ui.support import inbox_app, rows, run, screen_text, seeded_inbox, settle, toasts
 
@@ -58,3 +59,25 @@ async def test_both_inboxes_show_in_one_list_each_row_tagged_with_counts_per_ser
     for backend, before in ((work, in_work), (staging, in_staging)):
         now_in_inbox = [key for key, status in (await statuses(backend)).items() if status == INBOX]
         assert len(now_in_inbox) == len(before) - 1 and set(now_in_inbox) < set(before)
+
+
+async def test_a_delete_across_servers_asks_and_reports_per_server(unified):
+    work, staging = unified.member("work"), unified.member("staging")
+    assert isinstance(work, EmbeddedBackend) and isinstance(staging, EmbeddedBackend)
+    before = {name: len(await statuses(backend)) for name, backend in (("work", work), ("staging", staging))}
+    app = inbox_app(unified)
+    async with run(app) as pilot:
+        await settle(pilot)
+        labels = [line.split()[0] for line in rows(app)]
+        for label in ("work", "stag"):
+            app.main.current_list.move_cursor(labels.index(label))
+            await pilot.press("space")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == "Delete 2 notifications (1 on work, 1 on staging)? This cannot be undone."
+        await pilot.press("y")
+        await settle(pilot)
+        assert "2 notifications deleted (1 on work, 1 on staging)." in toasts(app)
+    assert len(await statuses(work)) == before["work"] - 1
+    assert len(await statuses(staging)) == before["staging"] - 1
