@@ -165,6 +165,8 @@ class LiveUpdates:
         if self.stopped is not None:
             return Content.assemble(("Not following the server", "$text-warning"), f": {self.stopped}")
         state = self.state
+        if self.view.unified is not None:  # a server that does not answer is named on its own
+            state = self.view.unified.answering_state() or state
         if state is None or state.mode == "connecting":
             return None
         if state.mode == "live":

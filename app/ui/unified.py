@@ -29,6 +29,7 @@ from app.live import ConnectionState, FolderCounts
 from app.models import ARCHIVED, INBOX, MAX_PAGE, Folder, Notification, Query
 from app.ui.widgets.profile_tags import ProfileTags, profile_of
 from app.unified import UnifiedBackend
+from app.unified.live import combined_state
 from app.unified.paging import sort_key
 
 
@@ -40,6 +41,8 @@ class UnifiedStatus:
     tags: ProfileTags = field(init=False)
     counts: dict[Folder, dict[str, int]] = field(default_factory=lambda: {INBOX: {}, ARCHIVED: {}})
     """Per tab, each server's count (those that answered the last count)."""
+    connections: dict[str, ConnectionState] = field(default_factory=dict)
+    """Each profile's live connection, as last reported."""
     offline: dict[str, str] = field(default_factory=dict)
     """Profiles whose live inbox says they cannot be reached, with why."""
 
@@ -68,11 +71,20 @@ class UnifiedStatus:
                 self.counts[tab] = dict(per_profile)
 
     def connections_changed(self, connections: Mapping[str, ConnectionState]) -> None:
+        self.connections = dict(connections)
         self.offline = {
             profile: f"{profile}: {state.reason}" if state.reason else profile
             for profile, state in connections.items()
             if state.mode == "offline"
         }
+
+    def answering_state(self) -> ConnectionState | None:
+        """How the servers that answer are followed, while some do not (those are named apart, by
+        ``alerts``); ``None`` when all answer, or none does: then the combined state says it all."""
+        answering = {profile: state for profile, state in self.connections.items() if state.mode != "offline"}
+        if not answering or len(answering) == len(self.connections):
+            return None
+        return combined_state(answering)
 
     def live_counts(self, counts: Mapping[str, FolderCounts]) -> None:
         self.counts[INBOX].update({profile: folder.inbox for profile, folder in counts.items()})

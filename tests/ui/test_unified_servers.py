@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from textual.widgets import Static
 
 from app.api.auth import StaticToken
 from app.api.rest import RestBackend
@@ -63,6 +64,9 @@ async def test_a_server_stopped_mid_session_keeps_its_rows_marked_and_rejoins(
 
             second_directus.stop()
             await eventually(lambda: "staging unreachable" in screen_text(app), "the status line naming staging")
+            # The line goes on with work's state (cut on a narrow screen: the unreachable one comes first).
+            whole_line = str(app.main.query_one("#status-text", Static).content)
+            assert "● Live" in whole_line and "Offline" not in whole_line
 
             # Work goes on: the newest work row archived; the list, fetched afresh, keeps staging's rows, marked.
             work_row = next(row for row, line in enumerate(rows(app)) if line.split()[0] == "work")
