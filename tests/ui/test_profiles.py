@@ -1,4 +1,5 @@
-"""Switching profiles without a restart: two profiles of the config file, two users of the real server.
+"""Switching profiles without a restart: two profiles of the config file, two users of the real server;
+and what the key says when a profile cannot be opened (no server needed).
 
 ``admin`` and ``editor`` are the session server's admin and ordinary user. Each profile opened keeps
 its own main view (pages, search, cursor), so switching back shows it at once, with no request.
@@ -12,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from app.api import RestBackend, StaticToken
-from app.config import load_settings
+from app.config import Settings, load_settings
 from app.connect import open_backend
 from app.models import ARCHIVED, NotificationDraft
 from app.ui.screens.profiles import ProfilePicker
 from tests.support.directus_server import RunningServer
-from tests.ui.support import inbox_app, rows, run, screen_text, settle, toasts
-
-pytestmark = pytest.mark.server
+from tests.ui.support import inbox_app, rows, run, screen_text, seeded_inbox, settle, toasts
 
 
 def write_config(path: Path, server: RunningServer) -> Path:
@@ -31,6 +30,7 @@ def write_config(path: Path, server: RunningServer) -> Path:
     return path
 
 
+@pytest.mark.server
 async def test_the_picker_switches_to_the_other_user_and_back_at_once(directus, tmp_path):
     mark = f"uiprofile{uuid.uuid4().hex[:8]}"
     async with RestBackend(directus.url, StaticToken(directus.admin.token)) as admin:
@@ -84,3 +84,35 @@ async def test_the_picker_switches_to_the_other_user_and_back_at_once(directus, 
             await app.profiles.first.backend.aclose()  # the editor's, opened by the app, closed with it
             for notification in created:
                 await admin.delete(notification.id)
+
+
+async def test_without_profiles_the_key_says_how_to_add_one(tmp_path):
+    inbox = seeded_inbox(tmp_path / "inbox.sqlite3", 5)
+    app = inbox_app(inbox)  # no config file in the test's home
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+        assert app.screen is app.main
+        assert "has no profiles. Add [profiles.NAME]" in " ".join(toasts(app).split())
+    await inbox.aclose()
+
+
+async def test_a_profile_that_needs_a_password_is_explained_and_the_inbox_stays(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.staging]\nurl = "https://staging.example.com"\nemail = "me@example.com"\n')
+    config.chmod(0o600)
+    inbox = seeded_inbox(tmp_path / "inbox.sqlite3", 5)
+    app = inbox_app(inbox, Settings(config_path=config))
+    async with run(app) as pilot:
+        await settle(pilot)
+        first = app.main
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, ProfilePicker)
+        assert "● (as started)" in screen_text(app) and "staging" in screen_text(app)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.main is first and app.screen is first
+        assert "A password is needed for me@example.com" in " ".join(toasts(app).split())
+    await inbox.aclose()
