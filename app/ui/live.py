@@ -152,6 +152,9 @@ class LiveUpdates:
             )
         else:
             title, body = "New notifications", f"{len(arrived):,} new notifications."
+        elsewhere = view.inbox_app.profiles.background_name(view)
+        if elsewhere is not None:  # a profile kept open behind the one in front
+            title = f"{title} ({elsewhere})"
         view.notify(body, title=title, markup=False)
         alerts = view.inbox_app.settings.alerts
         if alerts.bell:

@@ -140,6 +140,12 @@ class ProfileSwitcher:
             self.app.switch_screen(screen)
         self.app.notify(f"Switched to {self.name_of(key)}.", markup=False)
 
+    def background_name(self, screen: MainScreen) -> str | None:
+        """The name of *screen*'s inbox when it is not the one in front (its news must say whose)."""
+        if screen is self.app.main:
+            return None
+        return next((self.name_of(key) for key, kept in self.screens.items() if kept is screen), None)
+
     def name_of(self, key: str) -> str:
         if key != FIRST:
             return key

@@ -15,9 +15,11 @@ import pytest
 from app.api import RestBackend, StaticToken
 from app.config import Settings, load_settings
 from app.connect import open_backend
+from app.embedded import EmbeddedBackend
 from app.models import ARCHIVED, NotificationDraft
 from app.ui.screens.profiles import ProfilePicker
 from tests.support.directus_server import RunningServer
+from tests.support.waiting import eventually
 from tests.ui.support import inbox_app, rows, run, screen_text, seeded_inbox, settle, toasts
 
 
@@ -115,4 +117,35 @@ async def test_a_profile_that_needs_a_password_is_explained_and_the_inbox_stays(
         await settle(pilot)
         assert app.main is first and app.screen is first
         assert "A password is needed for me@example.com" in " ".join(toasts(app).split())
+    await inbox.aclose()
+
+
+async def test_a_profile_left_behind_stays_live_and_its_news_says_whose(tmp_path):
+    """The second profile's server is an embedded inbox here (the switcher's opener is the seam):
+    what arrives there while the first is in front shows as a toast naming it, and is in its list."""
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.staging]\nurl = "https://staging.example.com"\ntoken = "x"\n')
+    config.chmod(0o600)
+    staging_file = tmp_path / "staging.sqlite3"
+    await seeded_inbox(staging_file, 3).aclose()  # the file written; the app opens its own connection
+    inbox = seeded_inbox(tmp_path / "inbox.sqlite3", 5)
+    app = inbox_app(inbox, Settings(config_path=config), live=True)
+    app.profiles.opener = lambda settings: EmbeddedBackend(staging_file)
+    async with EmbeddedBackend(staging_file) as elsewhere, run(app) as pilot:
+        await settle(pilot)
+        first = app.main
+        await pilot.press("P", "down", "enter")
+        await settle(pilot)
+        staging_view = app.main
+        assert staging_view is not first
+        await eventually(lambda: "Watching the file" in screen_text(app), "staging followed")
+        await pilot.press("P", "up", "enter")
+        await settle(pilot)
+        assert app.main is first
+
+        me = (await elsewhere.me()).id
+        await elsewhere.create(NotificationDraft(recipient=me, subject="Arrived on staging"))
+        await eventually(lambda: "New notification (staging)" in toasts(app), "the toast naming staging")
+        assert app.main is first and "Arrived on staging" not in "".join(rows(app))
+        assert any(item.subject == "Arrived on staging" for item in staging_view.current_list.cache.loaded())
     await inbox.aclose()
