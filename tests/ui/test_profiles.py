@@ -147,5 +147,8 @@ async def test_a_profile_left_behind_stays_live_and_its_news_says_whose(tmp_path
         await elsewhere.create(NotificationDraft(recipient=me, subject="Arrived on staging"))
         await eventually(lambda: "New notification (staging)" in toasts(app), "the toast naming staging")
         assert app.main is first and "Arrived on staging" not in "".join(rows(app))
-        assert any(item.subject == "Arrived on staging" for item in staging_view.current_list.cache.loaded())
+        await eventually(
+            lambda: any(item.subject == "Arrived on staging" for item in staging_view.current_list.cache.loaded()),
+            "the new row in staging's list, behind",
+        )
     await inbox.aclose()
