@@ -21,6 +21,7 @@ from app.startup import Prefetch
 from app.ui import keys
 from app.ui.commands import KeyCommands, KeyedScreen
 from app.ui.keys import KeySection
+from app.ui.profiles import ProfileSwitcher
 from app.ui.screens.help import HelpLine, HelpScreen
 from app.ui.screens.main import MainScreen
 from app.ui.styles import style_file
@@ -67,6 +68,8 @@ class InboxApp(App[None]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.tz = tz
         self.main = MainScreen(backend, embedded_reason=self.settings.embedded_reason, prefetch=prefetch)
+        """The main view in front (one per profile opened: see ``app.ui.profiles``)."""
+        self.profiles = ProfileSwitcher(self)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
@@ -85,6 +88,12 @@ class InboxApp(App[None]):
                     severity="warning",
                     markup=False,
                 )
+
+    async def on_unmount(self) -> None:
+        await self.profiles.aclose()
+
+    def action_switch_profile(self) -> None:
+        self.profiles.open_picker()
 
     def desktop_notification(self, title: str, body: str) -> None:
         """A notification on the user's desktop, through the terminal: OSC 777 (rxvt, foot, WezTerm,

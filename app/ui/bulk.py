@@ -25,6 +25,7 @@ from app.sanitize import clean_line
 from app.ui.messages import BulkFailed, BulkProgress, BulkReport, Deleted, StatusChanged, Undone
 from app.ui.page_cache import Removal
 from app.ui.screens.confirm import ConfirmScreen
+from app.ui.unified import keys_text, tally, with_tally
 from app.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -145,7 +146,8 @@ class BulkActions:
             if yes:
                 self._delete(chosen)
 
-        question = f"Delete {plural(chosen.count)}? This cannot be undone."
+        per_server = tally(self.view.backend, chosen.keys)
+        question = f"Delete {plural(chosen.count)}{f' ({per_server})' if per_server else ''}? This cannot be undone."
         self.view.app.push_screen(ConfirmScreen(question, detail=detail), confirmed)
 
     def _delete(self, chosen: Targets) -> None:
@@ -238,7 +240,9 @@ class BulkActions:
         )
         if change.undoable:
             self.last_move = change
-        text = clean_line(bulk.describe_status_change(change))  # it quotes the server
+        story = bulk.describe_status_change(change, keys_text=keys_text(view.backend))
+        story = with_tally(view.backend, story, bulk.status_done(change.new_status), change.changed)
+        text = clean_line(story)  # it quotes the server
         if change.undoable:
             text += f" Press {view.inbox_app.key_for('undo')} to undo."
         view.notify(text, severity="information" if change.complete else "warning", markup=False, timeout=10)
@@ -252,8 +256,9 @@ class BulkActions:
         view.show_counts({report.tab: max(0, (report.counts[report.tab] or 0) - gone)})
         if self.last_move is not None and set(self.last_move.undoable) & set(deletion.deleted):
             self.last_move = None  # the undo must not resurrect what is gone
+        story = bulk.describe_deletion(deletion, keys_text=keys_text(view.backend))
         view.notify(
-            clean_line(bulk.describe_deletion(deletion)),
+            clean_line(with_tally(view.backend, story, "deleted", deletion.deleted)),
             severity="information" if deletion.complete else "warning",
             markup=False,
             timeout=10,

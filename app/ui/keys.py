@@ -34,6 +34,14 @@ APP: list[BindingType] = [
         show=False,
         priority=True,
     ),
+    key(
+        "P",
+        "switch_profile",
+        "Profiles",
+        "Switch to another profile of the config file (the one you leave stays as it was)",
+        id="switch-profile",
+        show=False,
+    ),
 ]
 """Keys that work wherever no dialog takes them (the App's)."""
 
@@ -81,6 +89,14 @@ MAIN_VIEW: list[BindingType] = [
     key("y", "copy_link", "Copy link", "Copy the referenced item's link to the clipboard", id="copy-link", show=False),
     key("c", "compose", "Compose", "Write a new notification", id="compose"),
     key("r", "reply", "Reply", "Reply to the sender of this notification", id="reply", show=False),
+    key(
+        "X",
+        "purge",
+        "Purge old notifications",
+        "As an admin: delete archived or old notifications, after counting them and asking",
+        id="purge",
+        show=False,
+    ),
 ]
 """The inbox view's own keys (``app.ui.screens.main.MainScreen``)."""
 
@@ -191,7 +207,31 @@ SUGGESTIONS: list[BindingType] = [
 ]
 """The suggested recipients (``app.ui.widgets.recipient_input.RecipientSuggestions``)."""
 
-GROUPS = (APP, MAIN_VIEW, LIST, PREVIEW, CONFIRM, HELP, COMPOSE, RECIPIENT_ENTRY, SUGGESTIONS)
+PROFILE_PICKER: list[BindingType] = [
+    key("escape,q", "close", "Close", "Close the profiles and stay where you are", id="profiles-close"),
+]
+"""The profile picker (``app.ui.screens.profiles.ProfilePicker``); enter switches to the highlighted one."""
+
+PURGE: list[BindingType] = [
+    key(
+        "ctrl+s",
+        "count",
+        "Count",
+        "Count what the criteria match (the exact number, the oldest and the newest), then ask",
+        id="purge-count",
+        priority=True,
+    ),
+    key(
+        "escape",
+        "cancel",
+        "Close / stop",
+        "Close the dialog; while deleting, stop (the server is then asked what was deleted)",
+        id="purge-cancel",
+    ),
+]
+"""The purge dialog (``app.ui.screens.purge.PurgeScreen``)."""
+
+GROUPS = (APP, MAIN_VIEW, LIST, PREVIEW, CONFIRM, HELP, COMPOSE, RECIPIENT_ENTRY, SUGGESTIONS, PROFILE_PICKER, PURGE)
 
 
 def bindings(group: list[BindingType]) -> list[Binding]:

@@ -25,6 +25,7 @@ from app.ui.messages import LiveChanged, LiveStopped
 if TYPE_CHECKING:
     from app.live import ConnectionState, LiveBatch, LiveInbox
     from app.ui.screens.main import MainScreen
+    from app.unified import UnifiedLive
 
 GROUP = "live"
 """The live inbox's worker runs as long as the view: waits for workers leave it out."""
@@ -45,7 +46,7 @@ class LiveUpdates:
         """The server was unreachable since the inbox was last live (or polling)."""
         self.stopped: str | None = None
         """Why the live inbox stopped (a bug in it), if it did; the lists still load on demand."""
-        self._live: LiveInbox | None = None
+        self._live: LiveInbox | UnifiedLive | None = None
 
     def start(self) -> None:
         """Start following, once: after the first page, so its newest notification is the mark."""
@@ -53,17 +54,25 @@ class LiveUpdates:
             return
         self.started = True
         shown = [item.id for notification_list in self.view.lists() for item in notification_list.cache.loaded()]
-        # Nothing shown (the server is down, the inbox empty): the first check only takes stock.
-        self.view.run_worker(self._follow(max(shown) if shown else None), group=GROUP, exclusive=True)
+        self.view.run_worker(self._follow(shown), group=GROUP, exclusive=True)
 
-    async def _follow(self, newest_shown: int | None) -> None:
-        # Imported here: websockets and the adapters' HTTP stack are not needed for the first paint.
+    def _live_inbox(self, poll: float | None, shown: list[int]) -> LiveInbox | UnifiedLive:
+        """Each server of a unified inbox followed on its own (``UnifiedLive``), or the one server.
+        Nothing shown (the server is down, the inbox empty): the first check only takes stock.
+        Imported here: websockets and the adapters' HTTP stack are not needed for the first paint."""
         from app.live import LiveInbox
+        from app.unified import UnifiedBackend, UnifiedLive
 
+        backend = self.view.backend
+        if isinstance(backend, UnifiedBackend):
+            return UnifiedLive(backend, known_ids=shown, poll_interval=poll)
+        return LiveInbox(backend, poll_interval=poll, newest_known_id=max(shown) if shown else None)
+
+    async def _follow(self, shown: list[int]) -> None:
         settings = self.view.inbox_app.settings
         poll = None if self.view.backend.info.is_embedded else settings.poll_interval
         try:
-            async with LiveInbox(self.view.backend, poll_interval=poll, newest_known_id=newest_shown) as live:
+            async with self._live_inbox(poll, shown) as live:
                 self._live = live
                 async for batch in live.batches():
                     self.view.post_message(LiveChanged(batch))
@@ -79,7 +88,17 @@ class LiveUpdates:
 
     # --- applying what changed ------------------------------------------------------------------
     def apply(self, batch: LiveBatch) -> None:
+        from app.unified import UnifiedLiveBatch  # loaded already: the live inbox is running
+
         view = self.view
+        if isinstance(batch, UnifiedLiveBatch) and view.unified is not None:
+            if batch.connections:
+                view.unified.connections_changed(batch.connections)
+            if batch.profile_counts:
+                view.unified.live_counts(batch.profile_counts)
+            if view.unified.refresh():
+                for notification_list in view.lists():
+                    notification_list.redraw()
         if batch.connection is not None:
             self._connection_changed(batch.connection)
         if batch.counts is not None and view.bulk.busy is None:
@@ -139,6 +158,9 @@ class LiveUpdates:
             )
         else:
             title, body = "New notifications", f"{len(arrived):,} new notifications."
+        elsewhere = view.inbox_app.profiles.background_name(view)
+        if elsewhere is not None:  # a profile kept open behind the one in front
+            title = f"{title} ({elsewhere})"
         view.notify(body, title=title, markup=False)
         alerts = view.inbox_app.settings.alerts
         if alerts.bell:
@@ -152,6 +174,8 @@ class LiveUpdates:
         if self.stopped is not None:
             return Content.assemble(("Not following the server", "$text-warning"), f": {self.stopped}")
         state = self.state
+        if self.view.unified is not None:  # a server that does not answer is named on its own
+            state = self.view.unified.answering_state() or state
         if state is None or state.mode == "connecting":
             return None
         if state.mode == "live":

@@ -72,14 +72,17 @@ class Loader:
 
     async def _counts(self) -> None:
         counts: list[int] = []
+        per_profile: dict[Folder, dict[str, int]] = {}
         try:
             for tab in (INBOX, ARCHIVED):
                 query = self.view.query_for(tab, search=None, limit=1, fields=("id",))
-                counts.append((await self.view.backend.list_notifications(query)).filter_count)
+                page = await self.view.backend.list_notifications(query)
+                counts.append(page.filter_count)
+                per_profile[tab] = page.profile_counts
         except Exception:  # noqa: BLE001 - a worker reports (or shrugs off) every failure
             # The lists' own loads fail too and say so; the tabs keep the counts they show.
             return
-        self.view.post_message(CountsChanged(*counts))
+        self.view.post_message(CountsChanged(counts[0], counts[1], per_profile))
 
     def load_pages(self, tab: Folder, generation: int, pages: set[int]) -> None:
         # Exclusive per tab: a jump (G) cancels the load of pages the user has moved away from.
@@ -201,8 +204,11 @@ class Loader:
                 view.query_one(InboxHeader).show("Not connected", view.location_label())
                 view.notify_error("Could not sign in", error)
                 view.refresh_bindings()
-            case CountsChanged(inbox=inbox, archived=archived):
+            case CountsChanged(inbox=inbox, archived=archived, per_profile=per_profile):
+                if view.unified is not None:
+                    view.unified.counted(per_profile)
                 view.show_counts({INBOX: inbox, ARCHIVED: archived})
+                view.update_status()
             case PageLoaded(tab=tab, generation=generation, page_number=page, items=items, filter_count=count):
                 view.list_of(tab).page_loaded(generation, page, items, count)
                 self._learn_names(items)
@@ -222,11 +228,13 @@ class Loader:
                     # With nothing loaded the list shows the reason in place; otherwise say it here.
                     view.notify_error("Could not load more notifications", error)
             case ListReloaded(tab=tab, generation=generation, pages=pages, filter_count=count):
+                pages, count = self._keeping_unreachable(tab, pages, count)
                 view.list_of(tab).reloaded(generation, pages, count)
                 for items in pages.values():
                     self._learn_names(items)
                 self._after_load(tab)
             case ListFollowed(tab=tab, generation=generation, pages=pages, filter_count=count, shift=shift):
+                pages, count = self._keeping_unreachable(tab, pages, count)
                 view.list_of(tab).followed(generation, pages, count, shift)
                 for items in pages.values():
                     self._learn_names(items)
@@ -242,7 +250,21 @@ class Loader:
                     notification_list.redraw()
                 view.query_one(Preview).refresh_names()
 
+    def _keeping_unreachable(
+        self, tab: Folder, pages: dict[int, list[Notification]], count: int
+    ) -> tuple[dict[int, list[Notification]], int]:
+        """In a unified inbox, fresh pages with the rows shown before of a server that did not answer."""
+        unified = self.view.unified
+        if unified is None:
+            return pages, count
+        cache = self.view.list_of(tab).cache
+        return unified.keep_rows(list(cache.loaded()), pages, count, self.view.query_for(tab), cache.page_size)
+
     def _after_load(self, tab: Folder) -> None:
+        unified = self.view.unified
+        if unified is not None and unified.refresh():
+            for notification_list in self.view.lists():
+                notification_list.redraw()
         if tab == INBOX:
             self.view.live.start()
         if tab == self.view.tab and self.view.current_list.row_count == 0:

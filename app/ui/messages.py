@@ -8,7 +8,7 @@ Loads (``LoadReport``) are handled by ``app.ui.loading``, bulk operations (``Bul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -109,10 +109,11 @@ class LiveStopped(WorkReport):
 
 @dataclass
 class CountsChanged(LoadReport):
-    """The server's counts of the user's inbox and archive."""
+    """The server's counts of the user's inbox and archive (a unified inbox's: ``per_profile`` too)."""
 
     inbox: int
     archived: int
+    per_profile: dict[Folder, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass

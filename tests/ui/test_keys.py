@@ -20,12 +20,19 @@ from app.embedded import EmbeddedBackend
 from app.models import Capabilities, User
 from app.ui import keys
 from app.ui.commands import KeyCommands
+from app.ui.profiles import FIRST, ProfileChoice
 from app.ui.screens.compose import ComposeScreen
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.help import HelpScreen
+from app.ui.screens.profiles import ProfilePicker
+from app.ui.screens.purge import PurgeScreen
 from app.ui.widgets.preview import Preview
 from tests.ui.support import inbox_app, run, seeded_inbox, settle, text_in
 
+PROFILES = [
+    ProfileChoice(FIRST, "work", "https://work.example.com", 12, True),
+    ProfileChoice("staging", "staging", "https://staging.example.com", None, False),
+]
 ME = User(id="00000000-0000-4000-8000-000000000001", first_name="Ada", email="ada@example.com")
 
 
@@ -122,6 +129,8 @@ async def test_every_key_of_the_dialogs_is_in_their_help_and_palette(backend) ->
                 (keys.COMPOSE, keys.RECIPIENT_ENTRY, keys.SUGGESTIONS),
             ),
             (HelpScreen([]), (keys.HELP,)),
+            (ProfilePicker(PROFILES), (keys.PROFILE_PICKER,)),
+            (PurgeScreen(backend), (keys.PURGE,)),
         ):
             application.push_screen(screen)
             await settle(pilot)
@@ -163,6 +172,8 @@ async def test_every_key_can_be_rebound_in_the_keymap(backend) -> None:
             (ConfirmScreen("Delete 1 notification?"), keys.CONFIRM),
             (ComposeScreen(backend, me=ME, capabilities=Capabilities.everything()), keys.COMPOSE),
             (HelpScreen([]), keys.HELP),
+            (ProfilePicker(PROFILES), keys.PROFILE_PICKER),
+            (PurgeScreen(backend), keys.PURGE),
         ):
             application.push_screen(screen)
             await settle(pilot)

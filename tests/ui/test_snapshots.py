@@ -7,8 +7,11 @@ Update with ``pytest tests/ui/test_snapshots.py --snapshot-update`` and look at 
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from app.api import RestBackend, StaticToken
+from app.config import Settings
+from app.unified import UnifiedBackend
 from tests.ui.support import SIZE, inbox_app, seeded_inbox, settle
 
 UNREACHABLE = "http://127.0.0.1:9"
@@ -63,3 +66,33 @@ class TestStates:
     def test_server_down(self, snap_compare):
         app = inbox_app(RestBackend(UNREACHABLE, StaticToken("x")))
         assert snap_compare(app, terminal_size=SIZE, run_before=pressing())
+
+
+class TestSeveralServers:
+    def test_unified_inbox_with_a_server_down(self, snap_compare, tmp_path):
+        unified = UnifiedBackend(
+            {
+                "work": seeded_inbox(tmp_path / "work.sqlite3", 30),
+                "staging": seeded_inbox(tmp_path / "staging.sqlite3", 20),
+                "prod": RestBackend(UNREACHABLE, StaticToken("x")),
+            }
+        )
+        assert snap_compare(inbox_app(unified), terminal_size=SIZE, run_before=pressing())
+
+    def test_profile_picker(self, snap_compare, tmp_path):
+        config = tmp_path / "config.toml"
+        config.write_text(
+            '[profiles.work]\nurl = "https://cms.example.com"\ntoken = "x"\n\n'
+            '[profiles.staging]\nurl = "https://staging.example.com"\ntoken = "y"\n'
+        )
+        config.chmod(0o600)
+        app = inbox_app(seeded_inbox(tmp_path / "inbox.sqlite3", 30), Settings(config_path=config))
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing("P"))
+
+    def test_purge_dialog(self, snap_compare, demo_app):
+        async def run_before(pilot) -> None:
+            await pressing("X")(pilot)
+            pilot.app.screen.query_one("#purge-age", Input).cursor_blink = False  # the same picture every time
+            await settle(pilot)
+
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=run_before)

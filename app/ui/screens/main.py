@@ -34,6 +34,7 @@ from app.ui.keys import KeySection
 from app.ui.live import LiveUpdates
 from app.ui.loading import Loader
 from app.ui.messages import BulkReport, LiveChanged, LiveStopped, LoadReport, WorkReport
+from app.ui.unified import own_backend, unified_status
 from app.ui.user_names import UserNames
 from app.ui.widgets.header import InboxHeader
 from app.ui.widgets.notification_list import NotificationList
@@ -53,6 +54,7 @@ PERMISSION_OF_ACTION = {
     "delete": "delete",
     "compose": "create",
     "reply": "create",
+    "purge": "delete",
 }
 NEEDS_ITEM = ("open_item", "copy_link")
 
@@ -62,8 +64,15 @@ class MainScreen(Screen[None]):
 
     BINDINGS = keys.MAIN_VIEW
 
-    def __init__(self, backend: InboxBackend, *, embedded_reason: str = "", prefetch: Prefetch | None = None) -> None:
-        super().__init__(id="main")
+    def __init__(
+        self,
+        backend: InboxBackend,
+        *,
+        embedded_reason: str = "",
+        prefetch: Prefetch | None = None,
+        id: str = "main",  # one per profile opened (``app.ui.profiles``): each its own
+    ) -> None:
+        super().__init__(id=id)
         self.backend = backend
         self.embedded_reason = embedded_reason
         self.names = UserNames()
@@ -77,6 +86,8 @@ class MainScreen(Screen[None]):
         self.loader = Loader(self, prefetch)
         self.bulk = BulkActions(self)
         self.live = LiveUpdates(self)
+        self.unified = unified_status(backend)
+        """What is shown of each server of a unified inbox (``None`` for one server)."""
 
     @property
     def inbox_app(self) -> InboxApp:
@@ -108,6 +119,9 @@ class MainScreen(Screen[None]):
         self.list_of(INBOX).reset()
         self.list_of(ARCHIVED).reset(load=False)
         self.current_list.focus()
+        if self.unified is not None:
+            for notification_list in self.lists():
+                notification_list.tags = self.unified.tags
         self.set_interval(60, self._minute_passed)
         self.update_status()
 
@@ -130,6 +144,8 @@ class MainScreen(Screen[None]):
         return self.list_of(self.tab)
 
     def location_label(self) -> str:
+        if self.unified is not None:
+            return self.unified.location_label()
         info = self.backend.info
         if info.is_embedded:
             return f"embedded inbox ({self.embedded_reason})"
@@ -148,7 +164,8 @@ class MainScreen(Screen[None]):
     def item_url(self, notification: Notification | None) -> str | None:
         if notification is None:
             return None
-        return safe_url(self.backend.info.item_url(notification.collection, notification.item))
+        info = own_backend(self.backend, notification).info
+        return safe_url(info.item_url(notification.collection, notification.item))
 
     def explain(self, binding_id: str, reason: str) -> None:
         """Why a key did nothing, titled with what the key is for."""
@@ -307,6 +324,9 @@ class MainScreen(Screen[None]):
         if notification_list.unseen_above:
             key = self.inbox_app.key_for("cursor-first").split("/")[0]
             parts.append((f"{notification_list.unseen_above:,} new above ({key})", "bold $accent"))
+        if self.unified is not None:
+            parts[:0] = self.unified.alerts()
+            parts.extend(self.unified.counts_of(self.tab, notification_list))
         following = self.live.status(self.inbox_app.clock())
         if following is not None:
             parts.append(following)
@@ -466,6 +486,12 @@ class MainScreen(Screen[None]):
             self.backend, me=self.me, capabilities=self.capabilities, reply_to=reply_to, reply_to_name=reply_name
         )
         self.app.push_screen(composer, self._announce_sent)
+
+    # --- purging, as an admin: see app.ui.screens.purge ---------------------------------------------
+    def action_purge(self) -> None:
+        from app.ui.screens.purge import open_purge  # the dialog loads only when it is used
+
+        open_purge(self)
 
     def _announce_sent(self, created: list[Notification] | None) -> None:
         if created:

@@ -34,6 +34,7 @@ from app.timefmt import relative_time
 from app.ui import keys
 from app.ui.page_cache import PageCache, Removal
 from app.ui.user_names import UserNames
+from app.ui.widgets.profile_tags import PROFILE_COMPONENTS, UNREACHABLE_COMPONENT, ProfileTags
 from app.ui.widgets.tabs import TAB_TITLES
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         "notification-list--placeholder",
         "notification-list--message",
         "notification-list--new",
+        *PROFILE_COMPONENTS,
+        UNREACHABLE_COMPONENT,
     }
 
     @dataclass
@@ -125,6 +128,8 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._geometry: tuple[tuple[object, ...], int, Style] | None = None
         self._reported: Notification | None = None
+        self.tags: ProfileTags | None = None
+        """In a unified inbox: each row's profile label (``app.ui.unified``)."""
 
     # --- what the rest of the app reads --------------------------------------------------------
     @property
@@ -211,6 +216,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
             selected,
             self.has_focus,
             self.names.version,
+            self.tags.version if self.tags is not None else None,
         )
         strip = self._strips.get(key)
         if strip is None:
@@ -251,18 +257,23 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         fixed = len(MARK_NONE) + sender_width + len(GAP) + len(GAP) + TIME_WIDTH
         if collection_width:
             fixed += collection_width + len(GAP)
+        tag = self.tags.tag(notification) if self.tags is not None else None
+        if tag is not None:
+            fixed += cell_len(tag[0]) + len(GAP)
         subject_width = max(1, width - fixed)
-        segments = [
-            Segment(MARK_SELECTED if selected else MARK_NEW if is_new else MARK_NONE, row_style),
+        segments = [Segment(MARK_SELECTED if selected else MARK_NEW if is_new else MARK_NONE, row_style)]
+        if tag is not None:
+            segments += [Segment(tag[0], cell(tag[1])), Segment(GAP, row_style)]
+        segments += [
             Segment(fit(self.names.label(notification.sender), sender_width), cell("notification-list--sender")),
             Segment(GAP, row_style),
         ]
         subject = clean_line(notification.subject) or "(no subject)"
         if notification.status not in (INBOX, ARCHIVED):
-            tag = f"[{clean_line(notification.status) or 'no status'}] "
-            tag = fit(tag, min(cell_len(tag), subject_width))
-            segments.append(Segment(tag, cell("notification-list--status")))
-            subject_width -= cell_len(tag)
+            status = f"[{clean_line(notification.status) or 'no status'}] "
+            status = fit(status, min(cell_len(status), subject_width))
+            segments.append(Segment(status, cell("notification-list--status")))
+            subject_width -= cell_len(status)
         segments.append(Segment(fit(subject, subject_width), row_style))
         if collection_width:
             segments.append(Segment(GAP, row_style))

@@ -3,8 +3,10 @@
 Typing searches ``backend.users(search=...)`` in a worker, a moment after the last key; the
 matches drop down below the field. ``down`` moves into them and ``enter`` takes one. ``enter`` on
 typed text (a name, an e-mail or a user id) resolves it with ``app.compose.resolve_recipients``,
-the same code the CLI's ``send`` uses. Names come from other people: they are shown as
-``Content``, never parsed as markup.
+the same code the CLI's ``send`` uses. ``@role:NAME`` (a role's name or id) adds every active
+member of that role whom the sender may read (``backend.role_members``, as ``send --to-role``), and
+the line under the chips says how many will receive it. Names come from other people: they are
+shown as ``Content``, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -34,6 +36,20 @@ SEARCH_DELAY = 0.25
 MAX_SUGGESTIONS = 8
 
 CHIP_STYLE = "bold $text-primary on $primary-muted"
+
+ROLE_PREFIX = "@role:"
+"""Typed before a role's name (or id) in the To field: every active member of the role is added."""
+
+
+def role_named(text: str) -> str | None:
+    """The role typed as ``@role:NAME``, or ``None`` for anything else."""
+    if not text.casefold().startswith(ROLE_PREFIX):
+        return None
+    return text[len(ROLE_PREFIX) :].strip()
+
+
+def recipients_text(count: int) -> str:
+    return f"{count:,} recipient{'' if count == 1 else 's'}"
 
 
 def recipient_for(user: User) -> DraftRecipient:
@@ -111,6 +127,15 @@ class RecipientInput(Vertical, can_focus=False):
         users: list[User]
 
     @dataclass
+    class RoleExpanded(Message):
+        """``@role:NAME`` was typed: its active members the sender may read."""
+
+        text: str
+        role: str
+        users: list[User]
+        inactive: int
+
+    @dataclass
     class Problem(Message):
         """Something the user typed is not a recipient; ``problem`` says why (``None``: it is fine now)."""
 
@@ -122,10 +147,15 @@ class RecipientInput(Vertical, can_focus=False):
         self._recipients: list[DraftRecipient] = []
         self._search_timer: Timer | None = None
         self._users: dict[str, User] = {}
+        self._roles: list[str] = []
+        """What each role added, for the count line ("role Editor: 2 users")."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="recipient-chips", markup=False)
-        yield RecipientEntry(placeholder="Name, e-mail or user id; enter adds", id="to-entry", compact=True)
+        yield RecipientEntry(
+            placeholder=f"Name, e-mail, user id or {ROLE_PREFIX}NAME; enter adds", id="to-entry", compact=True
+        )
+        yield Static(id="recipient-count", markup=False)
         yield RecipientSuggestions(id="recipient-suggestions")
 
     def on_mount(self) -> None:
@@ -147,6 +177,7 @@ class RecipientInput(Vertical, can_focus=False):
 
     def set_recipients(self, recipients: list[DraftRecipient], text: str = "") -> None:
         self._recipients = list(recipients)
+        self._roles = []
         self.query_one(RecipientEntry).value = text
         self._show_chips()
 
@@ -163,6 +194,12 @@ class RecipientInput(Vertical, can_focus=False):
             parts.append((f" {recipient.label} ", CHIP_STYLE))
         chips.update(Content.assemble(*parts))
         chips.display = bool(self._recipients)
+        # How many will receive it, before it is sent: once a role (or more than one user) is in.
+        count = self.query_one("#recipient-count", Static)
+        many = len(self._recipients) > 1 or bool(self._roles)
+        roles = f" ({'; '.join(self._roles)})" if self._roles else ""
+        count.update(Content.assemble((recipients_text(len(self._recipients)), "bold"), roles))
+        count.display = many and bool(self._recipients)
 
     def _add(self, users: list[User]) -> None:
         known = {recipient.id.lower() for recipient in self._recipients}
@@ -261,6 +298,10 @@ class RecipientInput(Vertical, can_focus=False):
 
     @work(exclusive=True, group="recipient-resolve")
     async def _resolve(self, text: str) -> None:
+        role = role_named(text)
+        if role is not None:
+            await self._expand_role(text, role)
+            return
         try:
             users = await resolve_recipients(self.backend, [text])
         except ComposeError as error:
@@ -269,6 +310,34 @@ class RecipientInput(Vertical, can_focus=False):
             self.post_message(self.Problem(clean_line(str(as_inbox_error(failure)))))
         else:
             self.post_message(self.Resolved(text, users))
+
+    async def _expand_role(self, text: str, role: str) -> None:
+        if not role:
+            self.post_message(self.Problem(f"Give the role's name after {ROLE_PREFIX}, like {ROLE_PREFIX}Editor."))
+            return
+        try:
+            found = await self.backend.role_members(role)
+        except Exception as failure:  # noqa: BLE001 - a worker reports every failure
+            self.post_message(self.Problem(clean_line(str(as_inbox_error(failure)))))
+            return
+        name = clean_line(found.role.name or found.role.id)
+        if not found.users:
+            self.post_message(
+                self.Problem(f"The role {name} has no active user you may read: nobody would receive it.")
+            )
+            return
+        self.post_message(self.RoleExpanded(text, name, found.users, found.inactive))
+
+    @on(RoleExpanded)
+    def _role_expanded(self, event: RoleExpanded) -> None:
+        entry = self.query_one(RecipientEntry)
+        if entry.value.strip() == event.text:
+            entry.value = ""
+        inactive = f", {event.inactive:,} not active left out" if event.inactive else ""
+        users = f"{len(event.users):,} user{'' if len(event.users) == 1 else 's'}"
+        self._roles.append(f"role {event.role}: {users}{inactive}")
+        self._add(event.users)
+        self.post_message(self.Problem(None))
 
     @on(Resolved)
     def _resolved(self, event: Resolved) -> None:
