@@ -66,6 +66,7 @@ class Loader:
 
     def load_counts(self) -> None:
         self.view.run_worker(self._counts(), group="counts", exclusive=True)
+        self.view.triage.load_view_counts()
 
     def counting(self) -> bool:
         return any(worker.group == "counts" and not worker.is_finished for worker in self.view.workers)
@@ -74,7 +75,7 @@ class Loader:
         counts: list[int] = []
         try:
             for tab in (INBOX, ARCHIVED):
-                query = self.view.query_for(tab, search=None, limit=1, fields=("id",))
+                query = self.view.query_for(tab, filtered=False, search=None, limit=1, fields=("id",))
                 counts.append((await self.view.backend.list_notifications(query)).filter_count)
         except Exception:  # noqa: BLE001 - a worker reports (or shrugs off) every failure
             # The lists' own loads fail too and say so; the tabs keep the counts they show.
@@ -103,7 +104,7 @@ class Loader:
         if prefetch is None or tab != INBOX or page != 0:
             return None
         self._prefetched_page = None
-        if self.view.search_text or self.view.oldest_first:
+        if self.view.search_text or self.view.oldest_first or self.view.triage.narrows(tab):
             return None  # already another query than ``Prefetch.QUERY``
         return await prefetch.page()
 
@@ -194,6 +195,7 @@ class Loader:
             case SessionStarted(me=me, capabilities=capabilities):
                 view.me, view.capabilities, view.session_error = me, capabilities, None
                 view.names.learn([me.id], [me])
+                view.triage.session_started(me)
                 view.query_one(InboxHeader).show(me.display_name, view.location_label())
                 view.refresh_bindings()
             case SessionFailed(error=error):
@@ -209,7 +211,7 @@ class Loader:
                 if tab == INBOX and not self._counted:
                     # The first page's count is the tab's: shown now, both counts asked for after.
                     self._counted = True
-                    if not view.search_text:
+                    if not view.search_text and not view.triage.active:
                         view.show_counts({INBOX: count})
                     self.load_counts()
                 self._after_load(tab)
@@ -243,6 +245,7 @@ class Loader:
                 view.query_one(Preview).refresh_names()
 
     def _after_load(self, tab: Folder) -> None:
+        self.view.triage.rows_arrived(tab)
         if tab == INBOX:
             self.view.live.start()
         if tab == self.view.tab and self.view.current_list.row_count == 0:

@@ -16,6 +16,7 @@ from app.bulk import Deletion, StatusChange
 from app.errors import InboxError
 from app.live import LiveBatch
 from app.models import Capabilities, Folder, Notification, User
+from app.triage import Filters, ResolvedFilters
 from app.ui.page_cache import Removal
 
 
@@ -175,3 +176,38 @@ class Undone(BulkReport):
 
     change: StatusChange
     result: StatusChange
+
+
+class TriageReport(WorkReport):
+    """What triage work reports (handled by ``app.ui.triage.Triage``)."""
+
+
+@dataclass
+class FiltersApplied(TriageReport):
+    """The chosen filters are known to the server's terms: the lists are to be loaded with them
+    (and with ``search``, when a saved view brings its own)."""
+
+    resolved: ResolvedFilters
+    search: str | None = None
+
+
+@dataclass
+class FiltersFailed(TriageReport):
+    """The chosen filters cannot be used (a sender nobody, or the lookup failed); ``error`` says why."""
+
+    filters: Filters
+    error: str
+
+
+@dataclass
+class ViewsCounted(TriageReport):
+    """The Inbox notifications each saved view shows, by name (``None``: could not be counted)."""
+
+    counts: dict[str, int | None]
+
+
+@dataclass
+class SnoozesReleased(TriageReport):
+    """Snoozes came due: ``notifications`` are those still in the inbox, back now."""
+
+    notifications: list[Notification]

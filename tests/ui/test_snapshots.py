@@ -6,10 +6,18 @@ Update with ``pytest tests/ui/test_snapshots.py --snapshot-update`` and look at 
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import timedelta
+
 import pytest
 
 from app.api import RestBackend, StaticToken
-from tests.ui.support import SIZE, inbox_app, seeded_inbox, settle
+from app.embedded import seed as demo
+from app.local_state import StateFile
+from tests.ui.support import FIXED_NOW, SIZE, inbox_app, seeded_inbox, settle
+
+SNOOZABLE = "SELECT id FROM notifications WHERE status = 'inbox' ORDER BY timestamp DESC LIMIT 3 OFFSET 2"
+"""Three notifications of the demo inbox to snooze (not the newest, which the inbox opens on)."""
 
 UNREACHABLE = "http://127.0.0.1:9"
 """The discard port: nothing listens there, so a connection is refused at once."""
@@ -63,3 +71,21 @@ class TestStates:
     def test_server_down(self, snap_compare):
         app = inbox_app(RestBackend(UNREACHABLE, StaticToken("x")))
         assert snap_compare(app, terminal_size=SIZE, run_before=pressing())
+
+
+class TestTriage:
+    def test_filter_picker_with_counts(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("f"))
+
+    def test_snoozed_view(self, snap_compare, tmp_path):
+        path = tmp_path / "inbox.sqlite3"
+        app = inbox_app(seeded_inbox(path, 300))
+        with sqlite3.connect(path) as conn:
+            ids = [row[0] for row in conn.execute(SNOOZABLE)]
+        state = StateFile.for_account(app.backend.info.location, demo.CURRENT_USER.id)
+        for hours, key in enumerate(ids, start=1):
+            state.snooze([key], FIXED_NOW + timedelta(hours=hours * 7))
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing("Z"))
+
+    def test_overview(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("v"))
