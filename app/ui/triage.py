@@ -221,7 +221,7 @@ class Triage:
         for saved in views:
             try:
                 resolved = await saved.resolve(view.backend)
-                query = resolved.query(INBOX, now=app.clock(), tz=app.tz, limit=1, fields=("id",))
+                query = resolved.query(INBOX, exclude=self.waiting, now=app.clock(), tz=app.tz, limit=1, fields=("id",))
                 counts[saved.name] = (await view.backend.list_notifications(query)).filter_count
             except Exception:  # noqa: BLE001 - a count that cannot be had is shown as "?"
                 counts[saved.name] = None

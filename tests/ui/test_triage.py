@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from textual.widgets import OptionList, Sparkline
+from textual.widgets import OptionList, Sparkline, Tab
 
 from app.config import Settings, ViewSettings, load_settings
 from app.local_state import StateFile
@@ -141,7 +141,7 @@ async def test_a_filter_combines_with_the_search_and_a_typed_range_that_is_wrong
 
 
 def tab_labels(app) -> list[str]:
-    return [str(tab.label) for tab in app.main.query_one(FolderTabs).query("Tab")]
+    return [str(tab.label) for tab in app.main.query_one(FolderTabs).query(Tab)]
 
 
 async def test_a_narrowed_inbox_saved_as_a_view_becomes_a_tab_with_its_count_and_keeps_the_comments(backend, tmp_path):
