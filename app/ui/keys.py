@@ -159,6 +159,22 @@ LIST: list[BindingType] = [
         id="select-all",
         show=False,
     ),
+    key(
+        "T",
+        "toggle_threads",
+        "Threads",
+        "Threads by item on or off: rows about the same item on a page fold into one",
+        id="toggle-threads",
+        show=False,
+    ),
+    key(
+        "e",
+        "toggle_thread",
+        "Expand thread",
+        "Expand or fold the thread under the cursor (archive and delete on a folded one take it all)",
+        id="toggle-thread",
+        show=False,
+    ),
 ]
 """Moving and selecting in a list (``app.ui.widgets.notification_list.NotificationList``)."""
 

@@ -313,7 +313,11 @@ class Triage:
         if until is None or self.state is None:
             return
         view = self.view
-        self.state.snooze(ids, until)
+        try:
+            self.state.snooze(ids, until)
+        except OSError as error:
+            self._state_failed("Nothing was snoozed", error)
+            return
         self.last_snooze = Snoozed(ids, view.bulk.last_move)
         inbox = view.list_of(INBOX)
         inbox.take_out(ids)
@@ -336,9 +340,25 @@ class Triage:
         """Back to the Inbox now."""
         if self.state is None:
             return
-        self.state.unsnooze(ids)
+        try:
+            self.state.unsnooze(ids)
+        except OSError as error:
+            self._state_failed("They are still snoozed", error)
+            return
         self._snoozes_changed(self.state.load().waiting(self.view.inbox_app.clock()))
         self.view.notify(f"Back in the Inbox: {plural(len(ids))}.", markup=False)
+
+    def _state_failed(self, outcome: str, error: OSError) -> None:
+        """The state file could not be written (a full disk, a read-only data dir)."""
+        assert self.state is not None
+        reason = clean_line(error.strerror or str(error))
+        self.view.notify(
+            f"{outcome}: {self.state.path} could not be written ({reason}).",
+            title="Snooze",
+            severity="error",
+            markup=False,
+            timeout=10,
+        )
 
     def show_snoozed(self) -> None:
         view = self.view
@@ -410,11 +430,16 @@ class Triage:
                 return
         view.explain("next-new", "Nothing new among the loaded rows.")
 
-    def new_status(self) -> str | None:
-        count = len(self.view.current_list.new)
-        if not count:
-            return None
-        return f"{count:,} new ({self.view.inbox_app.key_for('next-new').split('/')[0]})"
+    def status(self) -> list[str]:
+        """For the status line: threads on, and how many rows are marked new."""
+        app = self.view.inbox_app
+        notification_list = self.view.current_list
+        parts: list[str] = []
+        if notification_list.threads.on:
+            parts.append(f"Threads ({app.key_for('toggle-threads').split('/')[0]} unthreads)")
+        if notification_list.new:
+            parts.append(f"{len(notification_list.new):,} new ({app.key_for('next-new').split('/')[0]})")
+        return parts
 
     def record_seen(self) -> None:
         """The user has looked at the Inbox up to its newest row: the next start marks what comes after."""

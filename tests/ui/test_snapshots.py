@@ -15,6 +15,7 @@ from app.api import RestBackend, StaticToken
 from app.embedded import seed as demo
 from app.local_state import StateFile
 from tests.ui.support import FIXED_NOW, SIZE, inbox_app, seeded_inbox, settle
+from tests.ui.test_triage import thread_about_the_mention
 
 SNOOZABLE = "SELECT id FROM notifications WHERE status = 'inbox' ORDER BY timestamp DESC LIMIT 3 OFFSET 2"
 """Three notifications of the demo inbox to snooze (not the newest, which the inbox opens on)."""
@@ -89,3 +90,9 @@ class TestTriage:
 
     def test_overview(self, snap_compare, demo_app):
         assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("v"))
+
+    def test_threaded_list(self, snap_compare, tmp_path):
+        path = tmp_path / "inbox.sqlite3"
+        app = inbox_app(seeded_inbox(path, 300))
+        thread_about_the_mention(path)
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing("T", "j", "k", "e"))

@@ -3,13 +3,14 @@ new, the overview."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.widgets import OptionList, Sparkline, Tab
 
 from app.config import Settings, ViewSettings, load_settings
-from app.local_state import StateFile
+from app.local_state import StateFile, state_dir
 from app.models import INBOX, Query
 from app.ui.app import InboxApp
 from app.ui.screens.filters import FilterScreen
@@ -339,3 +340,90 @@ async def test_the_overview_shows_bars_and_days_and_a_bar_narrows_the_list(backe
         assert not isinstance(app.screen, OverviewScreen)
         assert app.main.current_list.row_count == in_products
         assert filter_bar(app) == "Filter in products · F clears"
+
+
+async def test_a_snooze_that_cannot_be_written_says_so_and_hides_nothing(backend):
+    state_dir().parent.mkdir(parents=True, exist_ok=True)
+    state_dir().write_text("not a folder", encoding="utf-8")  # so the state file cannot be written
+    app = clocked_app(backend, Clock())
+    async with run(app) as pilot:
+        await settle(pilot)
+        mention = under_cursor(app)
+        await pilot.press("z", "enter")
+        await settle(pilot)
+        assert "Nothing was snoozed:" in toasts(app) and "could not be written" in toasts(app)
+        assert mention.id in shown_ids(app)
+
+
+def thread_about_the_mention(path) -> list[int]:
+    """Three more notifications of the first page about the mention's item (articles 1): with it, a
+    thread of four. Their ids."""
+    with sqlite3.connect(path) as conn:
+        ids = [row[0] for row in conn.execute(ON_THE_FIRST_PAGE)]
+        conn.executemany(
+            "UPDATE notifications SET collection = 'articles', item = '1' WHERE id = ?", [(i,) for i in ids]
+        )
+    return ids
+
+
+ON_THE_FIRST_PAGE = (
+    "SELECT id FROM notifications WHERE status = 'inbox' ORDER BY timestamp DESC, id DESC LIMIT 3 OFFSET 3"
+)
+
+
+@pytest.fixture
+async def threaded(tmp_path):
+    path = tmp_path / "threaded.sqlite3"
+    inbox = seeded_inbox(path, 300)
+    members = thread_about_the_mention(path)
+    yield inbox, members
+    await inbox.aclose()
+
+
+async def test_threads_fold_a_busy_item_into_one_row_that_expands_and_deletes_as_a_whole(threaded):
+    backend, members = threaded
+    app = inbox_app(backend)
+    async with run(app) as pilot:
+        await settle(pilot)
+        before = app.main.current_list.row_count
+        mention = under_cursor(app)
+        await pilot.press("T")
+        await settle(pilot)
+        assert app.main.current_list.row_count == before - 3
+        assert "▸4 You were mentioned in" in rows(app)[0]
+        assert not set(members) & shown_ids(app)
+
+        await pilot.press("e")
+        await settle(pilot)
+        assert "▾4 You were mentioned in" in rows(app)[0] and all("↳" in line for line in rows(app)[1:4])
+        assert [row_at(app, row).id for row in range(1, 4)] == members
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.main.current_list.row_count == before - 3
+
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Delete 4 notifications? This cannot be undone." in screen_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+        for key in [mention.id, *members]:
+            assert (await backend.list_notifications(Query(mine=True, filter={"id": {"_eq": key}}))).items == []
+        assert MENTION_SUBJECT not in rows(app)[0]
+
+        await pilot.press("T")
+        await settle(pilot)
+        assert app.main.current_list.row_count == before - 4
+        assert "Threads by item off (T toggles)." in toasts(app)
+
+
+async def test_archive_on_a_folded_thread_archives_all_of_it(threaded):
+    backend, members = threaded
+    app = inbox_app(backend)
+    async with run(app) as pilot:
+        await settle(pilot)
+        mention = under_cursor(app)
+        await pilot.press("T", "a")
+        await settle(pilot)
+        statuses = [(await backend.get(key)).status for key in [mention.id, *members]]
+        assert statuses == ["archived"] * 4
+        assert "4 notifications archived" in toasts(app)

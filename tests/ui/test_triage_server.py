@@ -1,5 +1,5 @@
-"""Triage on a real Directus 12.4.0, as an ordinary user: filters (both transports), snooze (REST),
-the overview and a saved view (GraphQL).
+"""Triage on a real Directus 12.4.0: as an ordinary user, filters (both transports), snooze (REST),
+the overview and a saved view (GraphQL); as the admin, a thread deleted whole.
 
 The server is shared by the session: each test's notifications carry a marker in the subject, and
 the user searches for it first, as the counts and filters then cover only those.
@@ -16,7 +16,7 @@ from textual.widgets import Sparkline
 from app.api import GraphQLBackend, RestBackend, StaticToken
 from app.config import Settings
 from app.local_state import StateFile
-from app.models import ARCHIVED, NotificationChanges, NotificationDraft
+from app.models import ARCHIVED, NotificationChanges, NotificationDraft, Query
 from app.ui.app import InboxApp
 from app.ui.screens.overview import OverviewScreen
 from app.ui.screens.snooze import SnoozedScreen
@@ -170,5 +170,35 @@ async def test_the_overview_and_a_saved_view_on_graphql(directus, admin, marker,
             assert f"{marker} 3" in tab_labels(app)
         assert config.read_text(encoding="utf-8").startswith("# mine\n")
         assert f'[views.{marker}]\nsearch = "{marker}"\ncollection = "products"' in config.read_text(encoding="utf-8")
+    finally:
+        await admin.delete_many([n.id for n in created])
+
+
+async def test_an_admin_folds_a_thread_and_deletes_it_whole_with_the_exact_count(directus, admin, marker):
+    me = directus.admin.id
+    thread = [
+        NotificationDraft(recipient=me, subject=f"{marker} comment {i}", collection="articles", item=marker)
+        for i in range(3)
+    ]
+    other = NotificationDraft(recipient=me, subject=f"{marker} other", collection="articles", item="elsewhere")
+    created = await admin.create_many([*thread, other])
+    app = inbox_app(RestBackend(directus.url, StaticToken(directus.admin.token)))
+    try:
+        async with run(app) as pilot:
+            await settle(pilot)
+            await search(pilot, marker)
+            assert app.main.current_list.row_count == 4
+            await pilot.press("T")
+            await settle(pilot)
+            assert app.main.current_list.row_count == 2
+            head = next(row for row in range(2) if "▸3" in rows(app)[row])
+            await pilot.press(*(["j"] * head), "d")
+            await settle(pilot)
+            assert "Delete 3 notifications? This cannot be undone." in screen_text(app)
+            await pilot.press("y")
+            await settle(pilot)
+            left = await admin.list_notifications(Query(mine=True, search=marker))
+            assert [n.subject for n in left.items] == [f"{marker} other"]
+            assert app.main.current_list.row_count == 1
     finally:
         await admin.delete_many([n.id for n in created])

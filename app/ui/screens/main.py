@@ -313,9 +313,7 @@ class MainScreen(Screen[None]):
             matches = plural(notification_list.row_count, "match", "matches")
             shown = f": {matches}" if notification_list.cache.known else ""
             parts.append(Content.assemble("Search ", (f"“{self.search_text}”", "bold"), shown))
-        new = self.triage.new_status()
-        if new is not None:
-            parts.append(new)
+        parts.extend(self.triage.status())
         if self.oldest_first:
             parts.append("Oldest first")
         if notification_list.unseen_above:
