@@ -49,6 +49,8 @@ class Threads:
         self.cache = cache
         self.on = False
         self.by_head: dict[int, Thread] = {}
+        self.expanded: set[int] = set()
+        """Heads the user expanded: they stay expanded when the pages are fetched afresh."""
         self._folded_pages: set[int] = set()
 
     def forget(self) -> None:
@@ -87,13 +89,15 @@ class Threads:
         self.cache.arrange(page, arranged)
         for thread in threads:
             head, members = thread[0], thread[1:]
-            self.by_head[head.id] = Thread(head, members, self.cache.remove(member.id for member in members))
+            removal = None if head.id in self.expanded else self.cache.remove(member.id for member in members)
+            self.by_head[head.id] = Thread(head, members, removal)
 
     def unfold_all(self) -> None:
         for thread in self.by_head.values():
             if thread.removal is not None:
                 self.cache.restore(thread.removal)
         self.forget()
+        self.expanded.clear()
 
     def toggle(self, head_id: int) -> bool:
         """Expand or fold the thread of *head_id*; ``False`` if it heads none."""
@@ -102,9 +106,11 @@ class Threads:
             return False
         if thread.removal is None:
             thread.removal = self.cache.remove(member.id for member in thread.members)
+            self.expanded.discard(head_id)
         else:
             self.cache.restore(thread.removal)
             thread.removal = None
+            self.expanded.add(head_id)
         return True
 
     def folded(self, head_id: int) -> Thread | None:
