@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 
 
 class Triage:
-    """The filters of the main view's lists, and the saved views' tabs."""
+    """The main view's triage: the filters of its lists, the saved views' tabs, snoozes, and what is new."""
 
     def __init__(self, view: MainScreen) -> None:
         self.view = view
