@@ -168,7 +168,7 @@ LIST: list[BindingType] = [
         show=False,
     ),
     key(
-        "e",
+        "x",
         "toggle_thread",
         "Expand thread",
         "Expand or fold the thread under the cursor (archive and delete on a folded one take it all)",

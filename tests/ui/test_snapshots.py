@@ -95,4 +95,4 @@ class TestTriage:
         path = tmp_path / "inbox.sqlite3"
         app = inbox_app(seeded_inbox(path, 300))
         thread_about_the_mention(path)
-        assert snap_compare(app, terminal_size=SIZE, run_before=pressing("T", "j", "k", "e"))
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing("T", "j", "k", "x"))

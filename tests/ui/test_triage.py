@@ -393,14 +393,14 @@ async def test_threads_fold_a_busy_item_into_one_row_that_expands_and_deletes_as
         assert "▸4 You were mentioned in" in rows(app)[0]
         assert not set(members) & shown_ids(app)
 
-        await pilot.press("e")
+        await pilot.press("x")
         await settle(pilot)
         assert "▾4 You were mentioned in" in rows(app)[0] and all("↳" in line for line in rows(app)[1:4])
         assert [row_at(app, row).id for row in range(1, 4)] == members
         await pilot.press("ctrl+r")  # fetched afresh, the thread stays open
         await settle(pilot)
         assert "▾4 You were mentioned in" in rows(app)[0]
-        await pilot.press("e")
+        await pilot.press("x")
         await settle(pilot)
         assert app.main.current_list.row_count == before - 3
 
