@@ -211,3 +211,11 @@ class SnoozesReleased(TriageReport):
     """Snoozes came due: ``notifications`` are those still in the inbox, back now."""
 
     notifications: list[Notification]
+
+
+@dataclass
+class NewRowFound(TriageReport):
+    """Where a notification back from snooze is in the Inbox now (for ``n``, when its page is not loaded)."""
+
+    notification: Notification
+    row: int

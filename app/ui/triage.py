@@ -30,12 +30,19 @@ from typing import TYPE_CHECKING, Final
 from app.config import ConfigError, ViewSettings, default_config_path
 from app.errors import as_inbox_error
 from app.local_state import LastSeen, StateFile
-from app.models import ARCHIVED, INBOX, Folder, Query, User
+from app.models import ARCHIVED, INBOX, Folder, Notification, Query, User, sorted_before
 from app.sanitize import clean_line
 from app.timefmt import local_time
 from app.triage import FilterError, Filters, ResolvedFilters, View, all_of, without_ids
 from app.ui.bulk import plural
-from app.ui.messages import FiltersApplied, FiltersFailed, SnoozesReleased, TriageReport, ViewsCounted
+from app.ui.messages import (
+    FiltersApplied,
+    FiltersFailed,
+    NewRowFound,
+    SnoozesReleased,
+    TriageReport,
+    ViewsCounted,
+)
 from app.ui.screens.filters import FilterScreen, describe
 from app.ui.screens.overview import OverviewScreen
 from app.ui.screens.save_view import SaveViewScreen
@@ -83,6 +90,8 @@ class Triage:
         """When the Inbox was looked at before this session (``None``: never, or not known yet)."""
         self.judged: set[int] = set()
         """Inbox rows already checked against ``last_seen`` (a row read since is not marked again)."""
+        self.returned: dict[int, Notification] = {}
+        """Back from snooze and not gone to yet with ``n`` (perhaps on a page not loaded)."""
         self.returning: set[int] = set()
         """Snoozes come due, to be marked new once the Inbox's fresh rows hold them."""
         self.newest_shown: int | None = None
@@ -417,18 +426,37 @@ class Triage:
             view.update_status()
 
     def next_new(self) -> None:
-        """The cursor to the next row marked new (from the top after the last)."""
+        """The cursor to the next row marked new (from the top after the last); then to a
+        notification back from snooze on a page not loaded (the server says on which row)."""
         view = self.view
         notification_list = view.current_list
-        count = notification_list.row_count
-        start = notification_list.cursor
-        for step in range(1, count + 1):
-            row = (start + step) % count
+        marked = (notification_list.cache.row_of(key) for key in notification_list.new)
+        rows = sorted(row for row in marked if row is not None)
+        if rows:
+            row = next((row for row in rows if row > notification_list.cursor), rows[0])
             item = notification_list.cache.get(row)
-            if item is not None and item.id in notification_list.new:
-                notification_list.move_cursor(row)
-                return
+            if item is not None:
+                self.returned.pop(item.id, None)
+            notification_list.move_cursor(row)
+            return
+        if view.tab == INBOX and self.returned:
+            _, back = self.returned.popitem()
+            view.run_worker(self._find_row(back), group="find-new", exclusive=True)
+            return
         view.explain("next-new", "Nothing new among the loaded rows.")
+
+    async def _find_row(self, notification: Notification) -> None:
+        """Where *notification* is in the Inbox now: the rows sorted before it, counted."""
+        query = self.view.query_for(INBOX)
+        before = sorted_before(notification, query.sort)
+        if before is None:
+            return
+        counting = query.model_copy(update={"filter": all_of([query.filter, before]), "limit": 1, "fields": ("id",)})
+        try:
+            row = (await self.view.backend.list_notifications(counting)).filter_count
+        except Exception:  # noqa: BLE001 - the key does nothing then; the row is still marked when seen
+            return
+        self.view.post_message(NewRowFound(notification, row))
 
     def status(self) -> list[str]:
         """For the status line: threads on, and how many rows are marked new."""
@@ -464,12 +492,17 @@ class Triage:
             case SnoozesReleased(notifications=back):
                 if back:
                     self.returning.update(item.id for item in back)
+                    self.returned.update((item.id, item) for item in back)
                     jump = view.inbox_app.key_for("next-new").split("/")[0]
                     subject = clean_line(back[0].subject) or "(no subject)"
                     what = f"“{subject}”" if len(back) == 1 else plural(len(back))
                     view.notify(f"Back from snooze: {what} ({jump} goes to it).", markup=False)
                     view.reload(INBOX)
                     view.loader.load_counts()
+            case NewRowFound(notification=found, row=row):
+                if view.tab == INBOX:
+                    view.list_of(INBOX).move_cursor(row)
+                    self.returning.add(found.id)  # marked once its page is in
             case ViewsCounted(counts=counts):
                 self.view_counts.update(counts)
                 for name in self.saved():

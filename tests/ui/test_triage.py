@@ -430,3 +430,17 @@ async def test_archive_on_a_folded_thread_archives_all_of_it(threaded):
         statuses = [(await backend.get(key)).status for key in [mention.id, *members]]
         assert statuses == ["archived"] * 4
         assert "4 notifications archived" in toasts(app)
+
+
+async def test_n_goes_to_a_notification_back_from_snooze_on_a_page_not_loaded(backend):
+    old = (await backend.list_notifications(Query.of_folder(INBOX, limit=1, offset=180))).items[0]
+    (await state_of(backend)).snooze([old.id], FIXED_NOW - timedelta(minutes=1))
+    app = clocked_app(backend, Clock())
+    async with run(app) as pilot:
+        await settle(pilot)
+        await eventually(lambda: "Back from snooze" in toasts(app), "the snooze's return")
+        await settle(pilot)
+        assert app.main.current_list.cache.row_of(old.id) is None, "its page is not loaded"
+        await pilot.press("n")
+        await settle(pilot)
+        assert under_cursor(app).id == old.id and app.main.current_list.cursor == 180

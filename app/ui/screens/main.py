@@ -193,6 +193,8 @@ class MainScreen(Screen[None]):
                 return "This notification does not refer to an item."
             if self.item_url(current) is None:
                 return "The embedded inbox has no Data Studio to link to."
+        if action == "snooze":
+            return self.triage.why_not_snooze()
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
