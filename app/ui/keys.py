@@ -45,12 +45,57 @@ APP: list[BindingType] = [
 ]
 """Keys that work wherever no dialog takes them (the App's)."""
 
+TRIAGE: list[BindingType] = [
+    key(
+        "f",
+        "filter",
+        "Filter",
+        "Filter by sender, collection or time; each choice shows its count from the server",
+        id="filter",
+    ),
+    key("F", "clear_filters", "Clear filters", "Clear the filters (the search stays)", id="clear-filters", show=False),
+    key(
+        "V",
+        "save_view",
+        "Save view",
+        "Save the search and filters as a named view: a tab of its own, kept in the config file",
+        id="save-view",
+        show=False,
+    ),
+    key(
+        "z",
+        "snooze",
+        "Snooze",
+        "Hide the selection (or the cursor's) from the Inbox until a time",
+        id="snooze",
+        show=False,
+    ),
+    key(
+        "Z",
+        "show_snoozed",
+        "Snoozed",
+        "List what is snoozed, with the time each comes back",
+        id="show-snoozed",
+        show=False,
+    ),
+    key("n", "next_new", "Next new", "Go to the next notification marked new (•)", id="next-new", show=False),
+    key(
+        "v",
+        "overview",
+        "Overview",
+        "Counts by collection and sender as bars, and per day as a sparkline; a bar filters",
+        id="overview",
+        show=False,
+    ),
+]
+"""Triage in the inbox view (``app.ui.triage.Triage``), listed with the view's own keys."""
+
 MAIN_VIEW: list[BindingType] = [
     key(
         "tab",
         "next_tab",
-        "Inbox/Archived",
-        "Switch between Inbox and Archived",
+        "Next tab",
+        "Switch to the next tab: Inbox, Archived, then the saved views",
         id="next-tab",
         show=False,
         priority=True,
@@ -74,7 +119,7 @@ MAIN_VIEW: list[BindingType] = [
         "Delete the selection (or the notification under the cursor), after you confirm",
         id="delete",
     ),
-    key("u", "undo", "Undo", "Undo the last archive or move to the inbox", id="undo", show=False),
+    key("u", "undo", "Undo", "Undo the last archive, move to the inbox, or snooze", id="undo", show=False),
     key("slash", "search", "Search", "Search subjects and messages on the server", id="search"),
     key("s", "toggle_sort", "Sort", "Sort newest or oldest first", id="toggle-sort", show=False),
     key("ctrl+r,f5", "refresh", "Refresh", "Load the lists and counts again", id="refresh"),
@@ -97,6 +142,7 @@ MAIN_VIEW: list[BindingType] = [
         id="purge",
         show=False,
     ),
+    *TRIAGE,
 ]
 """The inbox view's own keys (``app.ui.screens.main.MainScreen``)."""
 
@@ -129,6 +175,22 @@ LIST: list[BindingType] = [
         id="select-all",
         show=False,
     ),
+    key(
+        "T",
+        "toggle_threads",
+        "Threads",
+        "Threads by item on or off: rows about the same item on a page fold into one",
+        id="toggle-threads",
+        show=False,
+    ),
+    key(
+        "x",
+        "toggle_thread",
+        "Expand thread",
+        "Expand or fold the thread under the cursor (archive and delete on a folded one take it all)",
+        id="toggle-thread",
+        show=False,
+    ),
 ]
 """Moving and selecting in a list (``app.ui.widgets.notification_list.NotificationList``)."""
 
@@ -143,6 +205,40 @@ CONFIRM: list[BindingType] = [
     key("n,escape", "cancel", "No", "Do nothing and close the question", id="confirm-no"),
 ]
 """A yes/no question (``app.ui.screens.confirm.ConfirmScreen``)."""
+
+FILTER_PICKER: list[BindingType] = [
+    key("escape", "cancel", "Close", "Close the filter picker without changing the filters", id="filter-cancel"),
+    key(
+        "ctrl+t",
+        "type_range",
+        "Type a range",
+        "Type a time range, such as 2d or 2026-03-01..2026-03-10",
+        id="filter-type-range",
+    ),
+]
+"""The filter picker (``app.ui.screens.filters.FilterScreen``)."""
+
+SAVE_VIEW: list[BindingType] = [
+    key("escape", "cancel", "Close", "Close without saving the view", id="save-view-cancel"),
+]
+"""Naming a view to save (``app.ui.screens.save_view.SaveViewScreen``)."""
+
+SNOOZE: list[BindingType] = [
+    key("escape", "cancel", "Close", "Close without snoozing", id="snooze-cancel"),
+    key("ctrl+t", "type_time", "Type a time", "Type a time, such as 2h or tomorrow 14:00", id="snooze-type-time"),
+]
+"""Until when to snooze (``app.ui.screens.snooze.SnoozeScreen``)."""
+
+SNOOZED: list[BindingType] = [
+    key("escape,Z", "close", "Close", "Close the list of snoozed notifications", id="snoozed-close"),
+    key("u", "wake", "Back now", "Bring the highlighted notification back to the Inbox now", id="snoozed-wake"),
+]
+"""The Snoozed view (``app.ui.screens.snooze.SnoozedScreen``)."""
+
+OVERVIEW: list[BindingType] = [
+    key("escape,v", "close", "Close", "Close the overview and go back to the list", id="overview-close"),
+]
+"""The overview of a tab (``app.ui.screens.overview.OverviewScreen``); enter on a bar filters by it."""
 
 HELP: list[BindingType] = [key("escape,q,question_mark,f1", "close", "Close", "Close the help", id="help-close")]
 """The help screen (``app.ui.screens.help.HelpScreen``)."""
@@ -231,7 +327,24 @@ PURGE: list[BindingType] = [
 ]
 """The purge dialog (``app.ui.screens.purge.PurgeScreen``)."""
 
-GROUPS = (APP, MAIN_VIEW, LIST, PREVIEW, CONFIRM, HELP, COMPOSE, RECIPIENT_ENTRY, SUGGESTIONS, PROFILE_PICKER, PURGE)
+GROUPS = (
+    APP,
+    MAIN_VIEW,
+    LIST,
+    PREVIEW,
+    CONFIRM,
+    FILTER_PICKER,
+    SAVE_VIEW,
+    SNOOZE,
+    SNOOZED,
+    OVERVIEW,
+    HELP,
+    COMPOSE,
+    RECIPIENT_ENTRY,
+    SUGGESTIONS,
+    PROFILE_PICKER,
+    PURGE,
+)
 
 
 def bindings(group: list[BindingType]) -> list[Binding]:

@@ -102,7 +102,10 @@ class LiveUpdates:
         if batch.connection is not None:
             self._connection_changed(batch.connection)
         if batch.counts is not None and view.bulk.busy is None:
-            view.show_counts({INBOX: batch.counts.inbox, ARCHIVED: batch.counts.archived})
+            if view.triage.waiting:
+                view.loader.load_counts()  # the server's count of the inbox holds what is snoozed
+            else:
+                view.show_counts({INBOX: batch.counts.inbox, ARCHIVED: batch.counts.archived})
         touched = self._touched(batch)
         for notification in batch.created:
             view.list_of(folder_of(notification)).mark_new({notification.id})

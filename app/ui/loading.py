@@ -66,6 +66,7 @@ class Loader:
 
     def load_counts(self) -> None:
         self.view.run_worker(self._counts(), group="counts", exclusive=True)
+        self.view.triage.load_view_counts()
 
     def counting(self) -> bool:
         return any(worker.group == "counts" and not worker.is_finished for worker in self.view.workers)
@@ -75,7 +76,7 @@ class Loader:
         per_profile: dict[Folder, dict[str, int]] = {}
         try:
             for tab in (INBOX, ARCHIVED):
-                query = self.view.query_for(tab, search=None, limit=1, fields=("id",))
+                query = self.view.query_for(tab, filtered=False, search=None, limit=1, fields=("id",))
                 page = await self.view.backend.list_notifications(query)
                 counts.append(page.filter_count)
                 per_profile[tab] = page.profile_counts
@@ -106,7 +107,7 @@ class Loader:
         if prefetch is None or tab != INBOX or page != 0:
             return None
         self._prefetched_page = None
-        if self.view.search_text or self.view.oldest_first:
+        if self.view.search_text or self.view.oldest_first or self.view.triage.narrows(tab):
             return None  # already another query than ``Prefetch.QUERY``
         return await prefetch.page()
 
@@ -197,6 +198,7 @@ class Loader:
             case SessionStarted(me=me, capabilities=capabilities):
                 view.me, view.capabilities, view.session_error = me, capabilities, None
                 view.names.learn([me.id], [me])
+                view.triage.session_started(me)
                 view.query_one(InboxHeader).show(me.display_name, view.location_label())
                 view.refresh_bindings()
             case SessionFailed(error=error):
@@ -215,7 +217,7 @@ class Loader:
                 if tab == INBOX and not self._counted:
                     # The first page's count is the tab's: shown now, both counts asked for after.
                     self._counted = True
-                    if not view.search_text:
+                    if not view.search_text and not view.triage.active:
                         view.show_counts({INBOX: count})
                     self.load_counts()
                 self._after_load(tab)
@@ -265,6 +267,7 @@ class Loader:
         if unified is not None and unified.refresh():
             for notification_list in self.view.lists():
                 notification_list.redraw()
+        self.view.triage.rows_arrived(tab)
         if tab == INBOX:
             self.view.live.start()
         if tab == self.view.tab and self.view.current_list.row_count == 0:

@@ -16,6 +16,7 @@ from textual.message import Message
 from app.bulk import Deletion, StatusChange
 from app.errors import InboxError
 from app.models import Capabilities, Folder, Notification, User
+from app.triage import Filters, ResolvedFilters
 from app.ui.page_cache import Removal
 
 if TYPE_CHECKING:
@@ -179,3 +180,46 @@ class Undone(BulkReport):
 
     change: StatusChange
     result: StatusChange
+
+
+class TriageReport(WorkReport):
+    """What triage work reports (handled by ``app.ui.triage.Triage``)."""
+
+
+@dataclass
+class FiltersApplied(TriageReport):
+    """The chosen filters are known to the server's terms: the lists are to be loaded with them
+    (and with ``search``, when a saved view brings its own)."""
+
+    resolved: ResolvedFilters
+    search: str | None = None
+
+
+@dataclass
+class FiltersFailed(TriageReport):
+    """The chosen filters cannot be used (a sender nobody, or the lookup failed); ``error`` says why."""
+
+    filters: Filters
+    error: str
+
+
+@dataclass
+class ViewsCounted(TriageReport):
+    """The Inbox notifications each saved view shows, by name (``None``: could not be counted)."""
+
+    counts: dict[str, int | None]
+
+
+@dataclass
+class SnoozesReleased(TriageReport):
+    """Snoozes came due: ``notifications`` are those still in the inbox, back now."""
+
+    notifications: list[Notification]
+
+
+@dataclass
+class NewRowFound(TriageReport):
+    """Where a notification back from snooze is in the Inbox now (for ``n``, when its page is not loaded)."""
+
+    notification: Notification
+    row: int

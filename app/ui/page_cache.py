@@ -115,6 +115,19 @@ class PageCache:
         for page in sorted(self._pages):
             yield from self._pages[page]
 
+    def loaded_pages(self) -> list[int]:
+        return sorted(self._pages)
+
+    def page_items(self, page: int) -> list[Notification]:
+        """The rows of a loaded page still shown, in order (a copy)."""
+        return list(self._pages.get(page, []))
+
+    def arrange(self, page: int, items: list[Notification]) -> None:
+        """Show a loaded page's rows in another order (threads put side by side); the same rows."""
+        if sorted(item.id for item in items) != sorted(item.id for item in self._pages.get(page, [])):
+            raise ValueError("arrange keeps the rows of the page")
+        self._pages[page] = list(items)
+
     def pages_for(self, first_row: int, last_row: int) -> set[int]:
         """The page numbers holding rows ``first_row`` to ``last_row`` (clipped to the list)."""
         if not self.known:

@@ -18,14 +18,19 @@ import app.ui
 from app.config import Settings
 from app.embedded import EmbeddedBackend
 from app.models import Capabilities, User
+from app.triage import Filters
 from app.ui import keys
 from app.ui.commands import KeyCommands
 from app.ui.profiles import FIRST, ProfileChoice
 from app.ui.screens.compose import ComposeScreen
 from app.ui.screens.confirm import ConfirmScreen
+from app.ui.screens.filters import FilterScreen
 from app.ui.screens.help import HelpScreen
+from app.ui.screens.overview import OverviewScreen
 from app.ui.screens.profiles import ProfilePicker
 from app.ui.screens.purge import PurgeScreen
+from app.ui.screens.save_view import SaveViewScreen
+from app.ui.screens.snooze import SnoozedScreen, SnoozeScreen
 from app.ui.widgets.preview import Preview
 from tests.ui.support import inbox_app, run, seeded_inbox, settle, text_in
 
@@ -62,6 +67,37 @@ def test_every_key_has_an_id_a_label_and_a_help_line() -> None:
     assert all(ids) and len(ids) == len(set(ids)), "ids are missing or repeated"
     for binding in keys.ALL:
         assert binding.description and binding.tooltip, f"{binding.id} has no label or help line"
+
+
+def filter_picker(application) -> FilterScreen:
+    main = application.main
+    return FilterScreen(
+        main.backend,
+        main.query_for(main.tab),
+        Filters(),
+        names=main.names,
+        where="the Inbox",
+        clock=application.clock,
+        tz=application.tz,
+    )
+
+
+def overview(application) -> OverviewScreen:
+    main = application.main
+    return OverviewScreen(
+        main.backend,
+        main.query_for(main.tab),
+        Filters(),
+        names=main.names,
+        where="the Inbox",
+        clock=application.clock,
+        tz=application.tz,
+    )
+
+
+def snoozed_view(application) -> SnoozedScreen:
+    main = application.main
+    return SnoozedScreen(main.backend, {}, names=main.names, wake=lambda ids: None, tz=application.tz)
 
 
 @pytest.fixture
@@ -131,6 +167,11 @@ async def test_every_key_of_the_dialogs_is_in_their_help_and_palette(backend) ->
             (HelpScreen([]), (keys.HELP,)),
             (ProfilePicker(PROFILES), (keys.PROFILE_PICKER,)),
             (PurgeScreen(backend), (keys.PURGE,)),
+            (filter_picker(application), (keys.FILTER_PICKER,)),
+            (SaveViewScreen("“stock”"), (keys.SAVE_VIEW,)),
+            (SnoozeScreen(2, clock=application.clock, tz=application.tz), (keys.SNOOZE,)),
+            (snoozed_view(application), (keys.SNOOZED,)),
+            (overview(application), (keys.OVERVIEW,)),
         ):
             application.push_screen(screen)
             await settle(pilot)
@@ -174,6 +215,11 @@ async def test_every_key_can_be_rebound_in_the_keymap(backend) -> None:
             (HelpScreen([]), keys.HELP),
             (ProfilePicker(PROFILES), keys.PROFILE_PICKER),
             (PurgeScreen(backend), keys.PURGE),
+            (filter_picker(application), keys.FILTER_PICKER),
+            (SaveViewScreen("“stock”"), keys.SAVE_VIEW),
+            (SnoozeScreen(2, clock=application.clock, tz=application.tz), keys.SNOOZE),
+            (snoozed_view(application), keys.SNOOZED),
+            (overview(application), keys.OVERVIEW),
         ):
             application.push_screen(screen)
             await settle(pilot)

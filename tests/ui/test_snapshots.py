@@ -6,13 +6,22 @@ Update with ``pytest tests/ui/test_snapshots.py --snapshot-update`` and look at 
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import timedelta
+
 import pytest
 from textual.widgets import Input
 
 from app.api import RestBackend, StaticToken
 from app.config import Settings
+from app.embedded import seed as demo
+from app.local_state import StateFile
 from app.unified import UnifiedBackend
-from tests.ui.support import SIZE, inbox_app, seeded_inbox, settle
+from tests.ui.support import FIXED_NOW, SIZE, inbox_app, seeded_inbox, settle
+from tests.ui.test_triage import thread_about_the_mention
+
+SNOOZABLE = "SELECT id FROM notifications WHERE status = 'inbox' ORDER BY timestamp DESC LIMIT 3 OFFSET 2"
+"""Three notifications of the demo inbox to snooze (not the newest, which the inbox opens on)."""
 
 UNREACHABLE = "http://127.0.0.1:9"
 """The discard port: nothing listens there, so a connection is refused at once."""
@@ -96,3 +105,27 @@ class TestSeveralServers:
             await settle(pilot)
 
         assert snap_compare(demo_app, terminal_size=SIZE, run_before=run_before)
+
+
+class TestTriage:
+    def test_filter_picker_with_counts(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("f"))
+
+    def test_snoozed_view(self, snap_compare, tmp_path):
+        path = tmp_path / "inbox.sqlite3"
+        app = inbox_app(seeded_inbox(path, 300))
+        with sqlite3.connect(path) as conn:
+            ids = [row[0] for row in conn.execute(SNOOZABLE)]
+        state = StateFile.for_account(app.backend.info.location, demo.CURRENT_USER.id)
+        for hours, key in enumerate(ids, start=1):
+            state.snooze([key], FIXED_NOW + timedelta(hours=hours * 7))
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing("Z"))
+
+    def test_overview(self, snap_compare, demo_app):
+        assert snap_compare(demo_app, terminal_size=SIZE, run_before=pressing("v"))
+
+    def test_threaded_list(self, snap_compare, tmp_path):
+        path = tmp_path / "inbox.sqlite3"
+        app = inbox_app(seeded_inbox(path, 300))
+        thread_about_the_mention(path)
+        assert snap_compare(app, terminal_size=SIZE, run_before=pressing("T", "j", "k", "x"))

@@ -33,9 +33,11 @@ from app.ui.bulk import BulkActions, plural
 from app.ui.keys import KeySection
 from app.ui.live import LiveUpdates
 from app.ui.loading import Loader
-from app.ui.messages import BulkReport, LiveChanged, LiveStopped, LoadReport, WorkReport
+from app.ui.messages import BulkReport, LiveChanged, LiveStopped, LoadReport, TriageReport, WorkReport
+from app.ui.triage import Triage
 from app.ui.unified import own_backend, unified_status
 from app.ui.user_names import UserNames
+from app.ui.widgets.filter_bar import FilterBar
 from app.ui.widgets.header import InboxHeader
 from app.ui.widgets.notification_list import NotificationList
 from app.ui.widgets.preview import Preview
@@ -88,6 +90,7 @@ class MainScreen(Screen[None]):
         self.live = LiveUpdates(self)
         self.unified = unified_status(backend)
         """What is shown of each server of a unified inbox (``None`` for one server)."""
+        self.triage = Triage(self)
 
     @property
     def inbox_app(self) -> InboxApp:
@@ -101,6 +104,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield FolderTabs(id="tabs")
                 yield Input(placeholder="Search subjects and messages · enter searches · esc clears", id="search")
+                yield FilterBar(id="filter-bar")
                 with ContentSwitcher(initial=f"{INBOX}-list", id="lists"):
                     for tab in (INBOX, ARCHIVED):
                         yield NotificationList(
@@ -123,6 +127,7 @@ class MainScreen(Screen[None]):
             for notification_list in self.lists():
                 notification_list.tags = self.unified.tags
         self.set_interval(60, self._minute_passed)
+        self.triage.start()
         self.update_status()
 
     async def _on_message(self, message: Message) -> None:
@@ -152,14 +157,15 @@ class MainScreen(Screen[None]):
         host = urlsplit(info.location).netloc or info.location
         return f"{host} (GraphQL)" if info.kind == "graphql" else host
 
-    def query_for(self, tab: Folder, **overrides: Any) -> Query:
-        """The server query behind a tab, with the current search and sort order."""
+    def query_for(self, tab: Folder, *, filtered: bool = True, **overrides: Any) -> Query:
+        """The server query behind a tab, with the current search and sort order, and the triage
+        (``filtered=False``: the tab's own, without the filters, for its count)."""
         options: dict[str, Any] = {
             "search": self.search_text or None,
             "sort": OLDEST_FIRST if self.oldest_first else DEFAULT_SORT,
         }
         options.update(overrides)
-        return Query.of_folder(tab, **options)
+        return self.triage.narrow(Query.of_folder(tab, **options), tab, filtered=filtered)
 
     def item_url(self, notification: Notification | None) -> str | None:
         if notification is None:
@@ -204,6 +210,8 @@ class MainScreen(Screen[None]):
                 return "This notification does not refer to an item."
             if self.item_url(current) is None:
                 return "The embedded inbox has no Data Studio to link to."
+        if action == "snooze":
+            return self.triage.why_not_snooze()
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -276,6 +284,11 @@ class MainScreen(Screen[None]):
         self.live.stopped = event.error
         self.update_status()
 
+    @on(TriageReport)
+    def _triage_report(self, event: TriageReport) -> None:
+        event.stop()
+        self.triage.handle(event)
+
     @on(BulkReport)
     def _bulk_report(self, event: BulkReport) -> None:
         event.stop()
@@ -319,6 +332,7 @@ class MainScreen(Screen[None]):
             matches = plural(notification_list.row_count, "match", "matches")
             shown = f": {matches}" if notification_list.cache.known else ""
             parts.append(Content.assemble("Search ", (f"“{self.search_text}”", "bold"), shown))
+        parts.extend(self.triage.status())
         if self.oldest_first:
             parts.append("Oldest first")
         if notification_list.unseen_above:
@@ -340,9 +354,10 @@ class MainScreen(Screen[None]):
 
     # --- tabs, reading, going back ----------------------------------------------------------------
     def action_next_tab(self) -> None:
-        self.action_show_tab(ARCHIVED if self.tab == INBOX else INBOX)
+        self.triage.next_tab()
 
     def action_show_tab(self, tab: Folder) -> None:
+        self.triage.leave_view()
         # Switch at once, not when the tabs report it: a key typed right after must act on this tab.
         self.tab = tab
         self.query_one(FolderTabs).active = tab
@@ -358,8 +373,13 @@ class MainScreen(Screen[None]):
         # A click. The event of a key's switch arrives later, perhaps after another switch: acting
         # on the event's tab then switched back, whose event switched again, without end. The
         # tabs' current state is the truth; it differs from ours only after a click.
-        tab: Folder = ARCHIVED if self.query_one(FolderTabs).active == ARCHIVED else INBOX
-        if tab != self.tab:
+        active = self.query_one(FolderTabs).active
+        saved_view = self.triage.view_of_tab(active)
+        if saved_view is not None:
+            self.triage.show_view(saved_view)
+            return
+        tab: Folder = ARCHIVED if active == ARCHIVED else INBOX
+        if tab != self.tab or self.triage.shown_view is not None:
             self.action_show_tab(tab)
 
     def action_read(self) -> None:
@@ -390,7 +410,8 @@ class MainScreen(Screen[None]):
         self.bulk.delete()
 
     def action_undo(self) -> None:
-        self.bulk.undo()
+        if not self.triage.undo():
+            self.bulk.undo()
 
     # --- search, sort, refresh ----------------------------------------------------------------------
     def action_search(self) -> None:
@@ -407,13 +428,18 @@ class MainScreen(Screen[None]):
 
     def _apply_search(self, text: str) -> None:
         self.search_text = clean_line(text)
+        self.reload_for_new_query()
+
+    def reload_for_new_query(self) -> None:
+        """Load the lists from the top for a new search or new filters."""
         for notification_list in self.lists():
             notification_list.search = self.search_text
-            notification_list.empty_text = (
-                f"No notifications match “{self.search_text}”."
-                if self.search_text
-                else EMPTY_TEXT[notification_list.tab]
-            )
+            if self.search_text:
+                notification_list.empty_text = f"No notifications match “{self.search_text}”."
+            elif self.triage.active:
+                notification_list.empty_text = "No notifications match the filters."
+            else:
+                notification_list.empty_text = EMPTY_TEXT[notification_list.tab]
             # The tab in front first: the server runs one search at a time, and the other tab's
             # is asked for when that tab is shown.
             notification_list.reset(load=notification_list.tab == self.tab)
@@ -465,6 +491,31 @@ class MainScreen(Screen[None]):
             self.notify("Only http(s) and mailto links are opened.", severity="warning")
             return
         self.open_link(url)
+
+    # --- triage: see app.ui.triage ---------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.triage.pick()
+
+    def action_clear_filters(self) -> None:
+        self.triage.clear()
+
+    def action_save_view(self) -> None:
+        self.triage.save()
+
+    def action_snooze(self) -> None:
+        self.triage.snooze()
+
+    def action_show_snoozed(self) -> None:
+        self.triage.show_snoozed()
+
+    def action_next_new(self) -> None:
+        self.triage.next_new()
+
+    def action_overview(self) -> None:
+        self.triage.overview()
+
+    def on_unmount(self) -> None:
+        self.triage.record_seen()
 
     # --- compose and reply ---------------------------------------------------------------------------
     def action_compose(self) -> None:

@@ -33,6 +33,7 @@ from app.sanitize import clean_line
 from app.timefmt import relative_time
 from app.ui import keys
 from app.ui.page_cache import PageCache, Removal
+from app.ui.threads import Threads
 from app.ui.user_names import UserNames
 from app.ui.widgets.profile_tags import PROFILE_COMPONENTS, UNREACHABLE_COMPONENT, ProfileTags
 from app.ui.widgets.tabs import TAB_TITLES
@@ -69,6 +70,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         "notification-list--new",
         *PROFILE_COMPONENTS,
         UNREACHABLE_COMPONENT,
+        "notification-list--thread",
     }
 
     @dataclass
@@ -106,6 +108,8 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.clock = clock
         self.tz = tz
         self.cache = PageCache()
+        self.threads = Threads(self.cache)
+        """Threads by item (off until toggled): folded rows stand for the whole thread."""
         self.cursor = 0
         self.selected: set[int] = set()
         self.all_matching = False
@@ -146,9 +150,9 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         if self.all_matching:
             return None
         if self.selected:
-            return sorted(self.selected)
+            return self.threads.members(sorted(self.selected))
         current = self.current
-        return [current.id] if current is not None else []
+        return self.threads.members([current.id]) if current is not None else []
 
     # --- rendering --------------------------------------------------------------------------------
     def notify_style_update(self) -> None:
@@ -204,8 +208,10 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         selected = self.all_matching or notification.id in self.selected
         is_new = notification.id in self.new
         when = relative_time(notification.timestamp, self.clock(), self.tz)
+        thread = self._thread_mark(notification)
         key = (
             notification.id,
+            thread,
             is_new,
             notification.status,
             notification.subject,
@@ -221,7 +227,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         strip = self._strips.get(key)
         if strip is None:
             strip = self._build_row(
-                notification, when, width, base, is_cursor=is_cursor, selected=selected, is_new=is_new
+                notification, when, width, base, is_cursor=is_cursor, selected=selected, is_new=is_new, thread=thread
             )
             self._strips[key] = strip
         return strip
@@ -236,6 +242,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         is_cursor: bool,
         selected: bool,
         is_new: bool,
+        thread: str,
     ) -> Strip:
         # Column styles are partial (only what the TCSS sets), so the row's background shows
         # through them; selection, then the cursor, go on top.
@@ -269,6 +276,10 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
             Segment(GAP, row_style),
         ]
         subject = clean_line(notification.subject) or "(no subject)"
+        if thread:
+            mark = fit(thread, min(cell_len(thread), subject_width))
+            segments.append(Segment(mark, cell("notification-list--thread")))
+            subject_width -= cell_len(mark)
         if notification.status not in (INBOX, ARCHIVED):
             status = f"[{clean_line(notification.status) or 'no status'}] "
             status = fit(status, min(cell_len(status), subject_width))
@@ -281,6 +292,15 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         segments.append(Segment(GAP, row_style))
         segments.append(Segment(when.rjust(TIME_WIDTH)[:TIME_WIDTH], meta))
         return Strip(segments).adjust_cell_length(width, row_style)
+
+    def _thread_mark(self, notification: Notification) -> str:
+        """Before the subject: a folded thread's size, an expanded one's, or that a row is in one."""
+        if not self.threads.on:
+            return ""
+        thread = self.threads.by_head.get(notification.id)
+        if thread is not None:
+            return f"{'▸' if thread.removal is not None else '▾'}{thread.size} "
+        return "  ↳ " if self.threads.member_of(notification.id) is not None else ""
 
     # --- paging -----------------------------------------------------------------------------------
     def _sync_size(self) -> None:
@@ -312,7 +332,15 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self.problem = None
         self.pending.discard(page)
+        counted = self.cache.server_count
+        current = self.current
         self.cache.store(page, items, filter_count)
+        if counted != filter_count:
+            self.threads.forget()  # the other pages were dropped, and what was folded in them
+        if self.threads.on:
+            self.threads.fold_loaded()
+            row = self.cache.row_of(current.id) if current is not None else None
+            self.cursor = self.cursor if row is None else row
         self._sync_size()
         self._report_cursor()
         self.request_missing_pages()
@@ -330,6 +358,7 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         first page is asked for only when the list is next looked at (``load_if_needed``)."""
         self.generation += 1
         self.cache.clear()
+        self.threads.forget()
         self.pending.clear()
         self.reloading = False
         self.problem = None
@@ -389,6 +418,8 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         self.problem = None
         current = self.current
         self.cache.replace(pages, filter_count)
+        self.threads.forget()
+        self.threads.fold_loaded()
         # Stay on the same notification when rows came or went above it.
         row = self.cache.row_of(current.id) if current is not None else None
         if row is not None:
@@ -411,6 +442,8 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
         current = self.current
         top, bottom = self._view_rows()
         self.cache.replace(pages, filter_count)
+        self.threads.forget()
+        self.threads.fold_loaded()
         row = self.cache.row_of(current.id) if current is not None else None
         self.cursor = row if row is not None else self.cursor + shift
         self._sync_size()
@@ -567,6 +600,40 @@ class NotificationList(ScrollView, can_focus=True, inherit_bindings=False):
                 f"Selected the {selected:,} loaded. Press {again} again to select all {total:,}{matching}.",
                 markup=False,
             )
+
+    def action_toggle_threads(self) -> None:
+        current = self.current
+        self.threads.on = not self.threads.on
+        if self.threads.on:
+            self.threads.fold_loaded()
+        else:
+            self.threads.unfold_all()
+        self._stay_on(current)
+        key = cast("InboxApp", self.app).key_for("toggle-threads")
+        state = "on: rows about the same item are one" if self.threads.on else "off"
+        self.notify(f"Threads by item {state} ({key} toggles).", markup=False)
+
+    def action_toggle_thread(self) -> None:
+        current = self.current
+        thread = self.threads.member_of(current.id) if current is not None else None
+        head = thread.head if thread is not None else current
+        if not self.threads.on or head is None or not self.threads.toggle(head.id):
+            key = cast("InboxApp", self.app).key_for("toggle-threads")
+            why = "This row is not a thread." if self.threads.on else f"Threads are off ({key} turns them on)."
+            self.notify(why, severity="warning", markup=False)
+            return
+        self._stay_on(head)
+
+    def _stay_on(self, notification: Notification | None) -> None:
+        """After rows were folded or unfolded: the cursor on the same notification, or near."""
+        row = self.cache.row_of(notification.id) if notification is not None else None
+        if row is not None:
+            self.cursor = row
+        self._sync_size()
+        self._scroll_to_cursor()
+        self._report_cursor()
+        self.request_missing_pages()
+        self.post_message(self.SelectionChanged(self))
 
     # --- selection --------------------------------------------------------------------------------
     def toggle(self, row: int | None = None) -> bool:

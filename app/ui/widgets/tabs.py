@@ -1,8 +1,9 @@
-"""The two tabs over the list, Inbox and Archived, each with the server's count."""
+"""The tabs over the list: Inbox and Archived, then the saved views, each with the server's count."""
 
 from __future__ import annotations
 
 from textual import events
+from textual.content import Content
 from textual.widgets import Tab, Tabs
 
 from app.models import ARCHIVED, INBOX, Folder
@@ -29,3 +30,12 @@ class FolderTabs(Tabs, can_focus=False):
         folder_tab = self.get_tab(tab)
         if folder_tab is not None:
             folder_tab.label = f"{TAB_TITLES[tab]} {shown}"
+
+    def set_view(self, tab_id: str, name: str, shown: str) -> None:
+        """Show a saved view's tab (added after the others if new) with its count as *shown*."""
+        label = Content.assemble(Content(name), f" {shown}")  # the name as written, never markup
+        existing = self.get_tab(tab_id)
+        if existing is None:
+            self.add_tab(FolderTab(label, id=tab_id))
+        else:
+            existing.label = label
