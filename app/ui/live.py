@@ -86,6 +86,13 @@ class LiveUpdates:
         if self._live is not None:
             self._live.reconcile_soon()
 
+    async def stop(self) -> None:
+        """Close the live inbox now, awaited: Textual cancels a worker without waiting for it, so
+        when the view goes the engine could outlive it and ask a backend closed meanwhile."""
+        live, self._live = self._live, None
+        if live is not None:
+            await live.aclose()
+
     # --- applying what changed ------------------------------------------------------------------
     def apply(self, batch: LiveBatch) -> None:
         from app.unified import UnifiedLiveBatch  # loaded already: the live inbox is running

@@ -514,8 +514,9 @@ class MainScreen(Screen[None]):
     def action_overview(self) -> None:
         self.triage.overview()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self.triage.record_seen()
+        await self.live.stop()
 
     # --- compose and reply ---------------------------------------------------------------------------
     def action_compose(self) -> None:
