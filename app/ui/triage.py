@@ -138,23 +138,17 @@ class Triage:
 
     # --- choosing ---------------------------------------------------------------------------------
     def pick(self) -> None:
-        view = self.view
-        app = view.inbox_app
-        screen = FilterScreen(
-            view.backend,
-            view.query_for(view.tab, limit=1),
-            self.filters,
-            names=view.names,
-            where=self.where(),
-            clock=app.clock,
-            tz=app.tz,
-        )
-        app.push_screen(screen, self._picked)
+        self._open(FilterScreen)
 
     def overview(self) -> None:
+        self._open(OverviewScreen)
+
+    def _open(self, screen: type[FilterScreen | OverviewScreen]) -> None:
+        """The filter picker or the overview, over what the tab in front holds; either answers
+        with the filters to apply."""
         view = self.view
         app = view.inbox_app
-        screen = OverviewScreen(
+        opened = screen(
             view.backend,
             view.query_for(view.tab, limit=1),
             self.filters,
@@ -163,7 +157,7 @@ class Triage:
             clock=app.clock,
             tz=app.tz,
         )
-        app.push_screen(screen, self._picked)
+        app.push_screen(opened, self._picked)
 
     def where(self) -> str:
         """The list in front, in words."""
